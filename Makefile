@@ -1,0 +1,26 @@
+# The two commands of the README. Both create .venv once and reuse it on later runs.
+PY := .venv/bin/python
+STAMP := .venv/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: run test setup index
+
+setup: $(STAMP)
+
+$(STAMP):
+	test -x $(PY) || python3 -m venv .venv
+	# torch first, from the local CPU wheel: any other torch request pulls gigabytes of CUDA packages.
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test]'
+	touch $@
+
+index: setup
+	.venv/bin/kb index
+
+run: index
+	.venv/bin/flask --app webapp run --host 127.0.0.1 --port 5000
+
+test: setup
+	.venv/bin/ruff check kb webapp tests
+	$(PY) -m pytest -q

@@ -1,0 +1,47 @@
+"""A support case: what the engine decides on. Built by intake from text, or directly by callers."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import asdict
+from dataclasses import dataclass
+from dataclasses import field
+
+
+@dataclass
+class Onsite:
+    """An onsite (OTSS) contract: its mode, how many engineers it has, and the city."""
+
+    mode: str
+    staff: int = 1
+    city: str | None = None
+
+
+@dataclass
+class Case:
+    """The facts of one question. `notes` says what intake could not tell."""
+
+    text: str = ""
+    lang: str = "en"
+    plan: str | None = None
+    software: str | None = None
+    software_status: str = "none"  # catalog | out_of_range | uncatalogued | cloud_product | none
+    product: str | None = None
+    version: str | None = None
+    os: str | None = None
+    install_method: str | None = None
+    activity: str = "consult"
+    severity: str | None = None
+    fault_level: int | None = None
+    port_issue: bool = False
+    topic: str | None = None
+    onsite: Onsite | None = None
+    reported_at: datetime.datetime | None = None
+    mentions: list[str] = field(default_factory=list)
+    notes: list[dict] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        """A JSON-ready view of the case."""
+        data = asdict(self)
+        data["reported_at"] = self.reported_at.isoformat() if self.reported_at else None
+        return data

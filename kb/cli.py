@@ -1,0 +1,136 @@
+"""The `kb` command line: thin adapters that parse options, call the core and print."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from pathlib import Path
+
+import click
+
+from kb.case import Onsite
+from kb.engine import decide
+from kb.errors import InvalidFiles
+from kb.intake import intake_for
+from kb.rulebook import load_rulebook
+from kb.ruletests import run_rule_tests
+
+
+def _dump(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False, default=str)
+
+
+def _book(ctx):
+    try:
+        return load_rulebook(ctx.obj["rules"])
+    except InvalidFiles as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@click.group()
+@click.option("--rules", "rules_dir", default=lambda: os.environ.get("KB_RULES_DIR", "rules"), show_default="rules",
+              type=click.Path(file_okay=False), help="Folder of rule files.")
+@click.option("--articles", "articles_dir", default=lambda: os.environ.get("KB_ARTICLES_DIR", "articles"),
+              show_default="articles", type=click.Path(file_okay=False), help="Folder of articles.")
+@click.option("--index-dir", default=lambda: os.environ.get("KB_INDEX_DIR", "instance/index"), show_default="instance/index",
+              type=click.Path(file_okay=False), help="Where the search index lives.")
+@click.pass_context
+def cli(ctx, rules_dir, articles_dir, index_dir):
+    """Support knowledge base: rules, articles, search and the scope assistant."""
+    ctx.ensure_object(dict).update(rules=Path(rules_dir), articles=Path(articles_dir), index=Path(index_dir))
+
+
+def _print_decision(d, as_json: bool) -> None:
+    if as_json:
+        click.echo(_dump(d.to_dict()))
+        return
+    c = d.case
+    click.echo(f"scope: {d.scope}  ({d.reason})")
+    if d.clause:
+        click.echo(f"clause: 「{d.clause['text']}」 — {d.clause['source']}")
+    click.echo(f"software: {c.software or c.product or '-'} [{c.software_status}]  activity: {c.activity}  "
+               f"plan: {c.plan or '-'}  severity: {d.severity['id']}{' (assumed)' if d.severity['assumed'] else ''}")
+    if d.support_level:
+        click.echo(f"support level: {d.support_level['name']}")
+    if d.response_target_minutes is not None:
+        click.echo(f"response target: {d.response_target_minutes} min ({d.response_kind}) → deadline {d.deadline}")
+    for i, ch in enumerate(d.channels, 1):
+        click.echo(f"channel {i}: {ch['name']} — {ch['how']} ({ch['why']})")
+    for alt in d.alternatives:
+        click.echo(f"instead: {alt['name']} — {alt['how']}")
+    if d.onsite:
+        o = d.onsite
+        click.echo(f"onsite {o['mode']} level {o['fault_level']}: respond by {o['response_deadline']}, "
+                   f"arrive by {o['arrival_deadline']} (in service hours: {o['in_service_hours']})")
+    for note in d.notes:
+        click.echo(f"note: {note}")
+    click.echo("trace:")
+    for t in d.trace:
+        click.echo(f"  {t['id']}: {t['reason']}  [{t['source']}]")
+
+
+@cli.command("ask")
+@click.argument("question", required=False)
+@click.option("--plan", type=click.Choice(["S1", "S2", "S3", "S4"], case_sensitive=False), help="Support plan.")
+@click.option("--severity", type=click.Choice(["business_down", "degraded", "consulting"]), help="Case severity.")
+@click.option("--onsite", "onsite_mode", type=click.Choice(["5x8", "7x24"]), help="Onsite contract mode, if any.")
+@click.option("--staff", type=click.IntRange(1, 100), default=1, show_default=True, help="Onsite staff count.")
+@click.option("--city", help="City of the onsite contract.")
+@click.option("--at", "reported_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="Reported at (Asia/Shanghai).")
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the answer (default: the question's).")
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="Answer one question per line of this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line with --batch).")
+@click.pass_context
+def ask_command(ctx, question, plan, severity, onsite_mode, staff, city, reported_at, lang, batch, as_json):
+    """Decide whether QUESTION is covered, through which channel and how fast, with the rules that fired."""
+    if bool(question) == bool(batch):
+        raise click.UsageError("give either a QUESTION or --batch FILE")
+    book = _book(ctx)
+    intake = intake_for(book)
+    onsite = Onsite(onsite_mode, staff, city) if onsite_mode else None
+    questions = [line.strip() for line in batch if line.strip()] if batch else [question]
+    for text in questions:
+        case = intake.read(text, plan=plan.upper() if plan else None, severity=severity, onsite=onsite, reported_at=reported_at)
+        _print_decision(decide(book, case, lang=lang, now=dt.datetime.now()), as_json)
+
+
+@cli.group("rules")
+def rules_group():
+    """Check and test the rule files."""
+
+
+@rules_group.command("check")
+@click.option("--strict", is_flag=True, help="Also fail on rules no test makes fire and on conflicts.")
+@click.pass_context
+def rules_check_command(ctx, strict):
+    """Validate every rule file against its schema and its references."""
+    book = _book(ctx)
+    click.echo(f"rules ok: {len(book.decisions)} decision rules, {len(book.plans)} plans, {len(book.catalog)} catalog rows")
+    if strict:
+        report = run_rule_tests(book, ctx.obj["rules"] / "tests")
+        _print_coverage(report)
+        if report.unfired or report.conflicts or not report.ok:
+            raise SystemExit(1)
+
+
+def _print_coverage(report) -> None:
+    for r in report.unfired:
+        click.echo(f"warning: rule {r['rule']} ({r['where']}) is fired by no test case")
+    for c in report.conflicts:
+        click.echo(f"warning: {c['case']}: rules {c['rules']} set {c['outcome']} to {c['values']}")
+
+
+@rules_group.command("test")
+@click.pass_context
+def rules_test_command(ctx):
+    """Run the cases in rules/tests/ and report failures, coverage and conflicts."""
+    report = run_rule_tests(_book(ctx), ctx.obj["rules"] / "tests")
+    for f in report.failures:
+        click.echo(f"FAIL {f['case']}")
+        for p in f["problems"]:
+            click.echo(f"    {p}")
+    _print_coverage(report)
+    click.echo(f"{report.total - len(report.failures)} passed, {len(report.failures)} failed")
+    if not report.ok:
+        raise SystemExit(1)

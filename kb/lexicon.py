@@ -1,0 +1,100 @@
+"""Find lexicon terms in free text, in Chinese and English.
+
+ASCII terms match on word boundaries. Short Chinese terms (one or two characters) must also line up
+with the token boundaries of jieba's stock dictionary, so that 不通 is not found inside 普通; longer
+ones match as written.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def normalize(text: str) -> str:
+    """Fold width and case (full-width ＳＳＨ → ssh) and collapse white space."""
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def is_chinese(text: str) -> bool:
+    """Whether the text is mainly Chinese: two or more CJK characters."""
+    return len(_CJK.findall(text)) >= 2
+
+
+@dataclass(frozen=True)
+class Match:
+    """One term found in a text."""
+
+    term: str
+    label: object
+    start: int
+    end: int
+
+
+def _pattern(term: str) -> re.Pattern:
+    body = r"\s*".join(re.escape(part) for part in term.split())
+    head = r"(?<![a-z0-9_])" if re.match(r"[a-z0-9]", term) else ""
+    tail = r"(?![a-z0-9_])" if re.search(r"[a-z0-9]$", term) else ""
+    return re.compile(head + body + tail)
+
+
+@lru_cache(maxsize=1)
+def _tokenizer() -> jieba.Tokenizer:
+    tok = jieba.Tokenizer()
+    tok.initialize()
+    return tok
+
+
+class TermMatcher:
+    """Matches a fixed set of labelled terms; longest match wins where two overlap."""
+
+    def __init__(self, entries):
+        self._entries = []
+        for term, label in entries:
+            term = normalize(str(term))
+            if term:
+                self._entries.append((term, label, _pattern(term)))
+
+    def find(self, text: str) -> list[Match]:
+        """Return the non-overlapping matches in `text` (already normalized or not), in text order."""
+        text = normalize(text)
+        bounds = _boundaries(text) if _CJK.search(text) else None
+        found = []
+        for term, label, pattern in self._entries:
+            for m in pattern.finditer(text):
+                short_cjk = _CJK.search(term) and len(term) <= 2
+                if short_cjk and bounds is not None and not (m.start() in bounds and m.end() in bounds):
+                    continue
+                found.append(Match(term, label, m.start(), m.end()))
+        found.sort(key=lambda m: (-(m.end - m.start), m.start))
+        taken: list[Match] = []
+        for m in found:
+            if all(m.end <= t.start or m.start >= t.end for t in taken):
+                taken.append(m)
+        return sorted(taken, key=lambda m: m.start)
+
+    def labels(self, text: str) -> list:
+        """The distinct labels found, in order of first appearance."""
+        seen = []
+        for m in self.find(text):
+            if m.label not in seen:
+                seen.append(m.label)
+        return seen
+
+
+def _boundaries(text: str) -> set[int]:
+    bounds, pos = {0}, 0
+    for token in _tokenizer().cut(text, HMM=True):
+        pos += len(token)
+        bounds.add(pos)
+    return bounds
+
+
