@@ -1,0 +1,225 @@
+"""The article store: parse Markdown files with YAML front matter, validate them, render them.
+
+A broken file is reported (file and line) and left out; if it parsed before, its last good
+version keeps serving.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+import frontmatter
+
+from kb.errors import Problem
+from kb.render import render_markdown
+from kb.rule_schema import Validator
+from kb.yamlfile import YAMLProblem
+from kb.yamlfile import line_of
+from kb.yamlfile import parse_yaml
+
+LANGS = ("zh", "en")
+CATEGORIES = ("troubleshooting", "configuration", "plan", "onsite")
+_STR_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+FRONT_MATTER = {
+    "type": "object",
+    "required": ["id", "lang", "translation_key", "title", "summary", "software", "category", "symptoms",
+                 "applies_to", "tags", "updated", "related"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,100}$"},
+        "lang": {"enum": list(LANGS)},
+        "translation_key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,100}$"},
+        "title": {"type": "string", "minLength": 4, "maxLength": 200},
+        "summary": {"type": "string", "minLength": 10, "maxLength": 600},
+        "software": {"type": "string"},
+        "category": {"enum": list(CATEGORIES)},
+        "symptoms": _STR_LIST, "applies_to": _STR_LIST,
+        "tags": {"type": "array", "items": {"type": ["string", "integer"]}},  # port numbers are tags too
+        "updated": {"type": "date"},
+        "related": {"type": "array", "maxItems": 8, "items": {"type": "string"}},
+    },
+}
+_HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One level-2 section of an article: its heading, anchor and plain Markdown text."""
+
+    heading: str
+    anchor: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Article:
+    """One article in one language."""
+
+    id: str
+    lang: str
+    translation_key: str
+    title: str
+    summary: str
+    software: str
+    category: str
+    symptoms: tuple
+    applies_to: tuple
+    tags: tuple
+    updated: dt.date
+    related: tuple
+    body: str
+    html: str
+    sections: tuple
+    path: str
+    digest: str
+
+    def to_dict(self, html: bool = False) -> dict:
+        """A JSON-ready view (the rendered HTML only when asked for)."""
+        data = {k: getattr(self, k) for k in ("id", "lang", "translation_key", "title", "summary", "software", "category",
+                                               "symptoms", "applies_to", "tags", "related", "path")}
+        data = {k: list(v) if isinstance(v, tuple) else v for k, v in data.items()}
+        data["updated"] = self.updated.isoformat()
+        data["sections"] = [{"heading": s.heading, "anchor": s.anchor} for s in self.sections]
+        if html:
+            data["html"] = self.html
+        return data
+
+
+def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
+    """Parse one article file; return it (or None) and every problem found in it."""
+    try:
+        fm_text, body = frontmatter.YAMLHandler().split(text)
+    except ValueError:
+        return None, [Problem(path, 1, "no YAML front matter (the file must start with a line '---')")]
+    if not text.startswith("---"):
+        return None, [Problem(path, 1, "no YAML front matter (the file must start with a line '---')")]
+    try:
+        meta = parse_yaml(fm_text, path, first_line=2)
+    except YAMLProblem as exc:
+        return None, [exc.problem]
+    if not isinstance(meta, dict):
+        return None, [Problem(path, 2, "front matter must be a mapping of fields")]
+    problems = [Problem(path, (line_of(meta, list(e.absolute_path)) or 0) + 1 if e.absolute_path else 2,
+                        f"front matter {'/'.join(map(str, e.absolute_path)) or ''}: {e.message}".replace(" :", ":"))
+                for e in Validator(FRONT_MATTER).iter_errors(meta)]
+    body_line = fm_text.count("\n") + 3
+    sections, section_problems = _sections(body, path, body_line)
+    problems += section_problems
+    if problems:
+        return None, problems
+    html = render_markdown(body)
+    anchors = re.findall(r'<h2 id="([^"]+)">', html)
+    sections = tuple(Section(h, a, t) for (h, t), a in zip(sections, anchors, strict=False))
+    article = Article(
+        id=meta["id"], lang=meta["lang"], translation_key=meta["translation_key"], title=meta["title"],
+        summary=meta["summary"], software=meta["software"], category=meta["category"],
+        symptoms=tuple(meta["symptoms"]), applies_to=tuple(meta["applies_to"]), tags=tuple(str(t) for t in meta["tags"]),
+        updated=meta["updated"], related=tuple(meta["related"]), body=body, html=html, sections=sections,
+        path=path, digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+    )
+    return article, []
+
+
+def _sections(body: str, path: str, first_line: int) -> tuple[list[tuple[str, str]], list[Problem]]:
+    """Split the body at level-2 headings; report a level-1 heading and any empty section."""
+    sections, problems = [], []
+    current, lines, start = None, [], first_line
+    in_code = False
+    for offset, line in enumerate(body.splitlines() + ["## end"]):
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+        m = None if in_code else _HEADING.match(line)
+        if m and len(m.group(1)) == 1:
+            problems.append(Problem(path, first_line + offset, "level-1 heading in the body (the title comes from front matter)"))
+        if m and len(m.group(1)) == 2:
+            if current is not None:
+                text = "\n".join(lines).strip()
+                if not re.sub(r"^#{3,6}.*$", "", text, flags=re.M).strip():
+                    problems.append(Problem(path, start, f"empty section '{current}'"))
+                sections.append((current, text))
+            current, lines, start = m.group(2), [], first_line + offset
+        else:
+            lines.append(line)
+    if not sections:
+        problems.append(Problem(path, first_line, "the body has no '## ' sections"))
+    return sections, problems
+
+
+@dataclass
+class Library:
+    """Every good article, by id, plus the problems found while loading."""
+
+    articles: dict[str, Article] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+
+    def by_key(self, key: str) -> dict[str, Article]:
+        """The articles sharing a translation key, by language."""
+        return {a.lang: a for a in self.articles.values() if a.translation_key == key}
+
+    def translation(self, article: Article) -> Article | None:
+        """The same topic in the other language."""
+        return next((a for lang, a in self.by_key(article.translation_key).items() if lang != article.lang), None)
+
+    def related(self, article: Article) -> list[Article]:
+        """Related topics, in the article's language where it exists."""
+        found = []
+        for key in article.related:
+            versions = self.by_key(key)
+            pick = versions.get(article.lang) or next(iter(versions.values()), None)
+            if pick:
+                found.append(pick)
+        return found
+
+
+def load_library(articles_dir: str | Path, topics: set[str], previous: Library | None = None) -> Library:
+    """Load every article under `articles_dir`; `topics` are the allowed `software` values."""
+    root = Path(articles_dir)
+    lib = Library()
+    old_by_path = {a.path: a for a in previous.articles.values()} if previous else {}
+    for path in sorted(root.rglob("*.md")):
+        if path.name.lower() == "readme.md":
+            continue
+        rel = str(path)
+        try:
+            article, problems = parse_article(path.read_text(encoding="utf-8"), rel)
+        except UnicodeDecodeError:
+            article, problems = None, [Problem(rel, None, "not UTF-8 text")]
+        if article and article.software not in topics:
+            problems.append(Problem(rel, 2, f"software `{article.software}` is neither a catalog key nor a topic "
+                                            f"({', '.join(sorted(topics))})"))
+            article = None
+        if article and article.id in lib.articles:
+            problems.append(Problem(rel, 2, f"duplicate id `{article.id}` (also {lib.articles[article.id].path})"))
+            article = None
+        lib.problems += problems
+        if article is None and rel in old_by_path:
+            article = old_by_path[rel]  # the last good version keeps serving
+        if article:
+            lib.articles[article.id] = article
+    lib.problems += _library_problems(lib)
+    return lib
+
+
+def _library_problems(lib: Library) -> list[Problem]:
+    """Checks across files: translations paired both ways, related keys that resolve."""
+    problems = []
+    keys = {a.translation_key for a in lib.articles.values()}
+    for article in lib.articles.values():
+        versions = [a for a in lib.articles.values() if a.translation_key == article.translation_key]
+        langs = [a.lang for a in versions]
+        if langs.count(article.lang) > 1:
+            problems.append(Problem(article.path, 2, f"two `{article.lang}` articles share translation_key `{article.translation_key}`"))
+        missing = [lang for lang in LANGS if lang not in langs]
+        if missing:
+            problems.append(Problem(article.path, 2, f"no {'/'.join(missing)} translation for `{article.translation_key}`"))
+        for key in article.related:
+            if key not in keys:
+                problems.append(Problem(article.path, 2, f"related topic `{key}` does not exist"))
+            elif key == article.translation_key:
+                problems.append(Problem(article.path, 2, "an article cannot be related to itself"))
+    return problems

@@ -1,0 +1,130 @@
+"""KnowledgeBase: the one object callers hold. It owns the rules, the articles and the search index,
+reloads them when their files change, and keeps the last good version of anything that breaks."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from pathlib import Path
+
+from kb.articles import Library
+from kb.articles import load_library
+from kb.case import Onsite
+from kb.engine import decide
+from kb.errors import InvalidFiles
+from kb.errors import InvalidInput
+from kb.errors import NotFound
+from kb.errors import RuleError
+from kb.index import OpenIndex
+from kb.index import build_index
+from kb.index import current_build
+from kb.intake import intake_for
+from kb.rulebook import load_rulebook
+from kb.search import MODES
+from kb.search import Searcher
+from kb.semantic import Embedder
+
+log = logging.getLogger(__name__)
+MAX_QUERY = 500
+
+
+class KnowledgeBase:
+    """Rules, articles and search over three folders; safe to share between threads."""
+
+    def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None, embedder: Embedder | None = None):
+        self.rules_dir, self.articles_dir, self.index_dir = Path(rules_dir), Path(articles_dir), Path(index_dir)
+        self.embedder = embedder or Embedder(model_path)
+        self._lock = threading.Lock()
+        self.book = load_rulebook(self.rules_dir)  # no last good version yet: a broken start fails loudly
+        self.rule_problems: list = []
+        self.library = load_library(self.articles_dir, self.topics)
+        self._searcher: Searcher | None = None
+        self._build: Path | None = None
+
+    @property
+    def topics(self) -> set[str]:
+        """Allowed article `software` values: catalog keys and the service topics."""
+        return set(self.book.catalog) | {t["id"] for t in self.book.lexicon.get("topics", [])}
+
+    def reload(self) -> list:
+        """Re-read rules and articles; a broken file is reported and the last good version kept."""
+        with self._lock:
+            try:
+                book = load_rulebook(self.rules_dir)
+                self.book, self.rule_problems = book, []
+            except RuleError as exc:
+                log.error("rules not reloaded, the last good rules keep serving:\n%s", exc)
+                self.rule_problems = exc.problems
+            self.library = load_library(self.articles_dir, self.topics, previous=self.library)
+            self._searcher = None
+        return self.rule_problems + self.library.problems
+
+    def build_index(self, progress: bool = False) -> Path:
+        """Build the search index for the current articles and switch to it."""
+        build = build_index(self.library, self.index_dir, self.embedder, progress=progress)
+        self._searcher = None
+        return build
+
+    def searcher(self) -> Searcher:
+        """The searcher of the newest build; picks up a new build without a restart."""
+        build = current_build(self.index_dir)
+        if build is None:
+            raise NotFound("no search index yet: run `kb index`")
+        with self._lock:
+            if self._searcher is None or build != self._build:
+                glossary = self.book.glossary
+                self._searcher = Searcher(OpenIndex(build), self.library, self.embedder, glossary)
+                self._build = build
+            return self._searcher
+
+    def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
+               limit: int = 10, mode: str = "hybrid", bridge: bool = True):
+        """Ranked hits for `query` (see kb.search)."""
+        query = _checked_text("q", query)
+        if lang not in (None, "zh", "en"):
+            raise InvalidInput("lang", "must be zh or en")
+        if software and software not in self.topics:
+            raise InvalidInput("software", f"unknown software `{software}`")
+        if mode not in MODES:
+            raise InvalidInput("mode", f"must be one of {', '.join(MODES)}")
+        if not 1 <= int(limit) <= 50:
+            raise InvalidInput("limit", "must be between 1 and 50")
+        return self.searcher().search(query, lang=lang, software=software, category=category, limit=int(limit),
+                                      mode=mode, bridge=bridge)
+
+    def ask(self, question: str, plan: str | None = None, severity: str | None = None, onsite: Onsite | None = None,
+            reported_at: dt.datetime | None = None, lang: str | None = None):
+        """Read a question into a case and decide it with the rules."""
+        question = _checked_text("question", question)
+        if plan is not None and plan not in self.book.plans:
+            raise InvalidInput("plan", f"must be one of {', '.join(self.book.plans)}")
+        if severity is not None and severity not in self.book.severities:
+            raise InvalidInput("severity", f"must be one of {', '.join(self.book.severities)}")
+        if onsite is not None and onsite.mode not in {m["id"] for m in self.book.onsite["modes"]}:
+            raise InvalidInput("onsite_mode", "unknown onsite mode")
+        book = self.book
+        case = intake_for(book).read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
+        return decide(book, case, lang=lang)
+
+    def article(self, article_id: str):
+        """One article by id."""
+        try:
+            return self.library.articles[article_id]
+        except KeyError:
+            raise NotFound(f"no article `{article_id}`") from None
+
+    def problems(self) -> list:
+        """Every problem found in rules and articles at the last (re)load."""
+        return self.rule_problems + self.library.problems
+
+
+def _checked_text(field: str, value) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(field, "must not be empty")
+    if len(value) > MAX_QUERY:
+        raise InvalidInput(field, f"must be at most {MAX_QUERY} characters")
+    return value.strip()
+
+
+__all__ = ["KnowledgeBase", "InvalidFiles", "Library"]

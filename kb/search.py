@@ -1,0 +1,164 @@
+"""Hybrid search: whoosh keyword ranking and embedding similarity, fused by reciprocal rank.
+
+Results are one per topic (a translation pair), shown in the query's language where it exists.
+Chinese queries the model cannot read are bridged: a glossary from `rules/` renders them in English,
+and the rendering is compared with the English passages.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+from markupsafe import escape
+from whoosh import highlight
+from whoosh.query import And
+from whoosh.query import Or
+from whoosh.query import Phrase
+from whoosh.query import Term
+
+from kb.analysis import mixed_analyzer
+from kb.lexicon import TermMatcher
+from kb.lexicon import is_chinese
+
+FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
+MODES = ("keyword", "semantic", "hybrid")
+RRF_K = 60
+_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
+
+
+@dataclass
+class Hit:
+    """One search result."""
+
+    id: str
+    key: str
+    title: str
+    lang: str
+    software: str
+    category: str
+    score: float
+    snippet: str
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+class Bridge:
+    """Renders Chinese queries in English with the glossary, for an English-only embedding model."""
+
+    def __init__(self, glossary: list[dict]):
+        self.matcher = TermMatcher((zh, entry["en"]) for entry in glossary for zh in entry["zh"])
+
+    def render(self, query: str) -> str:
+        """Replace each glossary term with its English phrase; keep the ASCII parts as they are."""
+        out, last = [], 0
+        for m in self.matcher.find(query):
+            out.append(query[last:m.start])
+            out.append(f" {m.label} ")
+            last = m.end
+        out.append(query[last:])
+        text = "".join(out)
+        return re.sub(r"\s+", " ", re.sub(r"[\u3400-\u9fff]+", " ", text)).strip()
+
+
+class Searcher:
+    """Searches one opened index build with one embedder."""
+
+    def __init__(self, opened, library, embedder, glossary: list[dict]):
+        self.ix = opened
+        self.library = library
+        self.embedder = embedder
+        self.bridge = Bridge(glossary)
+        self.analyzer = mixed_analyzer()
+
+    def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
+               limit: int = 10, mode: str = "hybrid", bridge: bool = True) -> list[Hit]:
+        """Rank topics for `query`; `lang` restricts results to one language when given."""
+        query = query.strip()
+        if not query:
+            return []
+        qlang = "zh" if is_chinese(query) else "en"
+        ranks: list[dict] = []
+        snippets: dict = {}
+        if mode in ("keyword", "hybrid"):
+            ranks.append(self._keyword(query, lang, software, category, snippets))
+        if mode in ("semantic", "hybrid"):
+            ranks.append(self._semantic(query, qlang, lang, software, category, snippets, bridge))
+        fused: dict[str, float] = {}
+        for ranking in ranks:
+            for key, rank in ranking.items():
+                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+        order = sorted(fused, key=lambda k: -fused[k])[:limit]
+        return [self._hit(key, fused[key], lang or qlang, snippets) for key in order]
+
+    def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
+        q = self._query(query)
+        if q is None:
+            return {}
+        filters = [Term(name, value) for name, value in (("lang", lang), ("software", software), ("category", category)) if value]
+        ranking: dict[str, int] = {}
+        with self.ix.whoosh.searcher() as s:
+            results = s.search(q, limit=60, filter=And(filters) if filters else None, terms=True)
+            results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+            results.formatter = highlight.HtmlFormatter(tagname="mark", classname="hl", between=" … ")
+            for hit in results:
+                key = hit["key"]
+                if key not in ranking:
+                    ranking[key] = len(ranking) + 1
+                snip = hit.highlights("symptoms") or hit.highlights("summary") or hit.highlights("body", top=2)
+                if snip:
+                    snippets.setdefault((key, hit["lang"]), snip)
+        return ranking
+
+    def _query(self, text: str):
+        """OR of every query word over the weighted fields, plus an exact phrase for each quoted part."""
+        words = [t.text for t in self.analyzer(text)]
+        clauses = [Term(f, w, boost=b) for w in dict.fromkeys(words) for f, b in FIELDS.items()]
+        for m in _QUOTED.finditer(text):
+            phrase = [t.text for t in self.analyzer(m.group(1) or m.group(2))]
+            if len(phrase) > 1:
+                clauses.append(Or([Phrase(f, phrase, boost=4 * b) for f, b in FIELDS.items() if f != "tags"]))
+            quoted = And([Or([Phrase(f, phrase) if len(phrase) > 1 else Term(f, phrase[0]) for f in FIELDS if f != "tags"])]) \
+                if phrase else None
+            if quoted is not None:
+                return And([quoted, Or(clauses)])
+        return Or(clauses) if clauses else None
+
+    def _semantic(self, query, qlang, lang, software, category, snippets, bridge) -> dict[str, int]:
+        if len(self.ix.passages) == 0:
+            return {}
+        text, foreign_ok = query, self.embedder.covers(query)
+        if not foreign_ok and bridge:
+            text = self.bridge.render(query)
+        if not text:
+            return {}
+        vec = self.embedder.encode([text])[0]
+        scores = self.ix.vectors @ vec
+        best: dict[str, tuple[float, int]] = {}
+        for i in np.argsort(-scores)[:200]:
+            row = self.ix.passages[i]
+            article = self.library.articles.get(row["id"])
+            if article is None or row["foreign"] and not foreign_ok:
+                continue
+            if software and article.software != software or category and article.category != category:
+                continue
+            key = article.translation_key
+            if key not in best:
+                best[key] = (float(scores[i]), i)
+                if row["passage"] > 0:
+                    snippets.setdefault((key, "passage"), row["text"])
+        return {key: rank for rank, key in enumerate(best, start=1)}
+
+    def _hit(self, key: str, score: float, lang: str, snippets) -> Hit:
+        versions = self.library.by_key(key)
+        article = versions.get(lang) or next(iter(versions.values()))
+        snippet = snippets.get((key, article.lang)) or _plain(snippets.get((key, "passage"))) or article.summary
+        return Hit(article.id, key, article.title, article.lang, article.software, article.category, round(score, 5), snippet)
+
+
+def _plain(text: str | None) -> str | None:
+    if not text:
+        return None
+    return str(escape(text[:240] + ("…" if len(text) > 240 else "")))
