@@ -98,16 +98,17 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         return None, [Problem(path, 1, "no YAML front matter (the file must start with a line '---')")]
     if not text.startswith("---"):
         return None, [Problem(path, 1, "no YAML front matter (the file must start with a line '---')")]
+    offset = text[: text.index(fm_text)].count("\n") if fm_text else 1  # lines before the front matter
     try:
-        meta = parse_yaml(fm_text, path, first_line=2)
+        meta = parse_yaml(fm_text, path, first_line=offset + 1)
     except YAMLProblem as exc:
         return None, [exc.problem]
     if not isinstance(meta, dict):
         return None, [Problem(path, 2, "front matter must be a mapping of fields")]
-    problems = [Problem(path, (line_of(meta, list(e.absolute_path)) or 0) + 1 if e.absolute_path else 2,
+    problems = [Problem(path, (line_of(meta, list(e.absolute_path)) or 1) + offset if e.absolute_path else offset + 1,
                         f"front matter {'/'.join(map(str, e.absolute_path)) or ''}: {e.message}".replace(" :", ":"))
                 for e in Validator(FRONT_MATTER).iter_errors(meta)]
-    body_line = fm_text.count("\n") + 3
+    body_line = text[: text.rindex(body)].count("\n") + 1 if body.strip() else fm_text.count("\n") + 3
     sections, section_problems = _sections(body, path, body_line)
     problems += section_problems
     if problems:

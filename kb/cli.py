@@ -134,3 +134,99 @@ def rules_test_command(ctx):
     click.echo(f"{report.total - len(report.failures)} passed, {len(report.failures)} failed")
     if not report.ok:
         raise SystemExit(1)
+
+
+def _knowledge(ctx):
+    from kb.knowledge import KnowledgeBase
+
+    try:
+        return KnowledgeBase(ctx.obj["rules"], ctx.obj["articles"], ctx.obj["index"], model_path=os.environ.get("KB_MODEL_PATH"))
+    except InvalidFiles as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@cli.group("articles")
+def articles_group():
+    """Check the article library."""
+
+
+@articles_group.command("check")
+@click.pass_context
+def articles_check_command(ctx):
+    """Validate every article: front matter, sections, ids, translations, related links."""
+    from kb.articles import load_library
+
+    book = _book(ctx)
+    topics = set(book.catalog) | {t["id"] for t in book.lexicon.get("topics", [])}
+    lib = load_library(ctx.obj["articles"], topics)
+    for problem in lib.problems:
+        click.echo(str(problem))
+    click.echo(f"{len(lib.articles)} articles ok, {len(lib.problems)} problems")
+    if lib.problems:
+        raise SystemExit(1)
+
+
+@cli.command("index")
+@click.pass_context
+def index_command(ctx):
+    """Build the search index into a new folder and switch to it atomically."""
+    kb = _knowledge(ctx)
+    for problem in kb.problems():
+        click.echo(f"warning: {problem}", err=True)
+    build = kb.build_index(progress=True)
+    manifest = json.loads((build / "manifest.json").read_text())
+    click.echo(f"index {build.name}: {manifest['articles']} articles, {manifest['passages']} passages, "
+               f"{len(manifest['embedded'])} articles embedded anew")
+
+
+@cli.command("search")
+@click.argument("query", required=False)
+@click.option("--lang", type=click.Choice(["zh", "en"]), help="Only articles in this language.")
+@click.option("--software", help="Only articles about this catalog key or topic.")
+@click.option("--mode", type=click.Choice(["hybrid", "keyword", "semantic"]), default="hybrid", show_default=True)
+@click.option("--limit", type=click.IntRange(1, 50), default=10, show_default=True)
+@click.option("--batch", type=click.File("r", encoding="utf-8"), help="One query per line of this file.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON (one list per line with --batch).")
+@click.pass_context
+def search_command(ctx, query, lang, software, mode, limit, batch, as_json):
+    """Search the articles."""
+    if bool(query) == bool(batch):
+        raise click.UsageError("give either a QUERY or --batch FILE")
+    kb = _knowledge(ctx)
+    for text in ([line.strip() for line in batch if line.strip()] if batch else [query]):
+        hits = kb.search(text, lang=lang, software=software, limit=limit, mode=mode)
+        if as_json:
+            click.echo(_dump([h.to_dict() for h in hits]))
+            continue
+        for i, h in enumerate(hits, 1):
+            click.echo(f"{i:2}. {h.id}  [{h.software}]  {h.title}  ({h.score})")
+
+
+@cli.command("eval")
+@click.argument("queries", type=click.Path(exists=True, dir_okay=False))
+@click.option("--min", "minimums", multiple=True, metavar="NAME=VALUE",
+              help="Fail below this, e.g. hybrid:lang:zh:recall@5=0.9 or assistant:scope_accuracy=0.8.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@click.pass_context
+def eval_command(ctx, queries, minimums, as_json):
+    """Measure search (keyword, semantic, hybrid, hybrid without the bridge) and the assistant."""
+    from kb.evaluation import check_thresholds
+    from kb.evaluation import evaluate
+    from kb.evaluation import format_report
+    from kb.evaluation import load_queries
+
+    report = evaluate(_knowledge(ctx), load_queries(queries))
+    click.echo(_dump(report) if as_json else format_report(report))
+    failures = check_thresholds(report, dict(_threshold(m) for m in minimums))
+    for failure in failures:
+        click.echo(f"FAIL {failure}", err=True)
+    if failures:
+        raise SystemExit(1)
+
+
+def _threshold(text: str) -> tuple[str, float]:
+    name, _, value = text.rpartition("=")
+    try:
+        return name, float(value)
+    except ValueError:
+        raise click.BadParameter(f"expected NAME=NUMBER, got {text!r}") from None

@@ -1,0 +1,86 @@
+import datetime as dt
+
+import pytest
+
+from kb.case import Onsite
+from kb.engine import decide
+from kb.engine import resolve
+from kb.intake import intake_for
+
+MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0)
+
+
+def ask(book, text, **given):
+    given.setdefault("reported_at", MONDAY_10)
+    return decide(book, intake_for(book).read(text, **given))
+
+
+@pytest.mark.parametrize(("plan", "severity", "minutes"), [
+    ("S1", "business_down", 15), ("S2", "degraded", 30), ("S3", "business_down", 30),
+    ("S3", "consulting", 120), ("S4", "business_down", 120),
+])
+def test_response_targets_follow_the_plan_table(book, plan, severity, minutes):
+    d = ask(book, "sshd fails to start", plan=plan, severity=severity)
+    assert d.response_target_minutes == minutes
+    assert d.deadline == (MONDAY_10 + dt.timedelta(minutes=minutes)).isoformat() + "+08:00"
+
+
+def test_every_decision_cites_its_rules_with_sources(book):
+    d = ask(book, "帮我调试一下 Python 代码", plan="S2")
+    assert d.scope == "out"
+    fired = [t for t in d.trace if t["kind"] == "rule"]
+    assert fired[0]["id"] == "scope.code_development"
+    assert all(t["source"] for t in d.trace)
+    assert d.clause["id"] == "exclude.code_development"
+
+
+def test_uncatalogued_software_goes_to_the_vendor_or_marketplace(book):
+    d = ask(book, "how do I install MySQL on my server", plan="S3")
+    assert d.scope == "out"
+    assert [a["id"] for a in d.alternatives] == ["software_vendor", "cloud_marketplace"]
+
+
+def test_basic_plan_gets_only_port_connectivity_advice(book):
+    assert ask(book, "sftp chroot 怎么配置", plan="S4").scope == "partial"
+    assert ask(book, "ssh port 22 connection timed out", plan="S4").scope == "in"
+
+
+def test_version_range_is_checked(book):
+    assert ask(book, "vsftpd 2.3.4 login fails", plan="S3").scope == "out"
+    assert ask(book, "vsftpd 3.0.2 login fails", plan="S3").scope == "in"
+    assert ask(book, "FileZilla Server 1.8.0 无法启动", plan="S3").scope == "out"
+    assert ask(book, "FileZilla Server 0.9.60.2 无法启动", plan="S3").scope == "in"
+
+
+def test_flagship_plan_ranks_its_extra_channels(book):
+    d = ask(book, "sshd fails to start", plan="S1")
+    assert [c["id"] for c in d.channels] == ["ticket", "online", "im_group", "tam"]
+
+
+def test_unknown_question_says_a_person_must_look(book):
+    d = ask(book, "hello there", plan="S3")
+    assert d.scope == "unknown"
+    assert any("software" in n or "软件" in n for n in d.notes)
+
+
+def test_equal_priority_disagreement_is_a_conflict():
+    rules = [{"id": "a", "then": {"scope": "in"}, "priority": 1}, {"id": "b", "then": {"scope": "out"}, "priority": 1}]
+    chosen, _by, conflicts = resolve(rules)
+    assert chosen["scope"] == "in"
+    assert conflicts == [{"outcome": "scope", "rules": ["a", "b"], "values": ["in", "out"]}]
+
+
+def test_onsite_five_city_fast_arrival_on_a_holiday_night(book):
+    d = ask(book, "平台瘫痪", plan="S2", onsite=Onsite("5x8", 2, "上海"), reported_at=dt.datetime(2026, 10, 3, 22, 0))
+    o = d.onsite
+    assert o["in_service_hours"] is False
+    assert o["response_deadline"] == "2026-10-03T22:30:00+08:00"
+    assert o["arrival_deadline"] == "2026-10-04T00:00:00+08:00"
+    assert o["next_service_window"] == "2026-10-08T09:00:00+08:00"
+    assert [s["date"] for s in o["skipped_days"]][:2] == ["2026-10-03", "2026-10-04"]
+
+
+def test_onsite_adjusted_working_day_is_service_time(book):
+    d = ask(book, "平台瘫痪", plan="S2", onsite=Onsite("5x8", 1, "杭州"), reported_at=dt.datetime(2026, 10, 10, 10, 0))
+    assert d.onsite["in_service_hours"] is True
+    assert d.onsite["response_minutes"] == 0
