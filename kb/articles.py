@@ -214,7 +214,8 @@ def _library_problems(lib: Library) -> list[Problem]:
         versions = [a for a in lib.articles.values() if a.translation_key == article.translation_key]
         langs = [a.lang for a in versions]
         if langs.count(article.lang) > 1:
-            problems.append(Problem(article.path, 2, f"two `{article.lang}` articles share translation_key `{article.translation_key}`"))
+            problems.append(Problem(article.path, 2,
+                                    f"two `{article.lang}` articles share translation_key `{article.translation_key}`"))
         missing = [lang for lang in LANGS if lang not in langs]
         if missing:
             problems.append(Problem(article.path, 2, f"no {'/'.join(missing)} translation for `{article.translation_key}`"))

@@ -30,6 +30,7 @@ class Case:
     version: str | None = None
     os: str | None = None
     install_method: str | None = None
+    image: str | None = None  # provider | custom, when the text says
     activity: str = "consult"
     severity: str | None = None
     fault_level: int | None = None

@@ -77,7 +77,8 @@ def _print_decision(d, as_json: bool) -> None:
 @click.option("--onsite", "onsite_mode", type=click.Choice(["5x8", "7x24"]), help="Onsite contract mode, if any.")
 @click.option("--staff", type=click.IntRange(1, 100), default=1, show_default=True, help="Onsite staff count.")
 @click.option("--city", help="City of the onsite contract.")
-@click.option("--at", "reported_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]), help="Reported at (Asia/Shanghai).")
+@click.option("--at", "reported_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              help="Reported at (Asia/Shanghai).")
 @click.option("--lang", type=click.Choice(["zh", "en"]), help="Language of the answer (default: the question's).")
 @click.option("--batch", type=click.File("r", encoding="utf-8"), help="Answer one question per line of this file.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per line with --batch).")

@@ -31,6 +31,7 @@ class Decision:
     channels: list = field(default_factory=list)
     alternatives: list = field(default_factory=list)
     prerequisites: list = field(default_factory=list)
+    articles: list = field(default_factory=list)
     onsite: dict | None = None
     notes: list = field(default_factory=list)
     trace: list = field(default_factory=list)
@@ -80,6 +81,7 @@ def decide(book, case: Case, lang: str | None = None, now: dt.datetime | None = 
     d.scope = chosen.get("scope", "unknown")
     if "scope" in by:
         d.reason = text(by["scope"]["reason"])
+        d.articles = list(by["scope"].get("articles", []))
         clause = book.clauses.get(by["scope"].get("clause"))
         if clause:
             d.clause = {"id": clause["id"], "text": text(clause["text"]), "source": clause["source"]}
@@ -146,9 +148,14 @@ def _eligible(channel, plan) -> bool:
 
 
 def _channels(book, case: Case, d: Decision, text) -> list[dict]:
-    """The channels this plan may use for this kind of case, best first, each with why."""
+    """The channels this plan may use for this kind of case, best first, each with why.
+
+    When the plan has no channel for the purpose (architecture support on S3, say), the consulting
+    channels every customer has are offered instead."""
     purpose = _purpose(book, case)
     plan = book.plans.get(case.plan)
+    if not any(purpose in ch["purposes"] and _eligible(ch, plan) for ch in book.channels):
+        purpose = "consulting"
     ranked = []
     for ch in book.channels:
         if purpose not in ch["purposes"] or not _eligible(ch, plan):
@@ -177,8 +184,9 @@ def _onsite(book, case: Case, d: Decision, text, onsite_scope) -> dict:
     assumed = level is None
     if assumed:
         level = doc["fault_level_by_severity"][d.severity["id"]]
-        d.notes.append(text({"zh": f"未说明故障级别，按严重性假设为{level}级（我们的约定，非原文）。",
-                             "en": f"No fault level given; assumed level {level} from the severity (our convention, not the source)."}))
+        d.notes.append(text({
+            "zh": f"未说明故障级别，按严重性假设为{level}级（我们的约定，非原文）。",
+            "en": f"No fault level given; assumed level {level} from the severity (our convention, not the source)."}))
     rule = next(f for f in mode["fault_levels"] if f["level"] == level)
     at = case.reported_at
     inside = hours.contains(at)
@@ -207,9 +215,10 @@ def _onsite(book, case: Case, d: Decision, text, onsite_scope) -> dict:
     if not day.known:
         d.notes.append(text({"zh": f"节假日日历没有 {at.year} 年的数据，只按周末计算。",
                              "en": f"The holiday calendar has no data for {at.year}; only weekends were considered."}))
+    when = {"zh": "现场服务时间内", "en": "inside onsite service hours"} if inside else \
+        {"zh": "非现场服务时间或节假日", "en": "outside service hours or on a holiday"}
     d.trace.append({"id": f"onsite.{mode['id']}.level{level}.{'in_hours' if inside else 'out_of_hours'}", "kind": "fact",
-                    "source": rule["source"], "reason": text({"zh": "现场服务时间内" if inside else "非现场服务时间或节假日",
-                                                               "en": "inside onsite service hours" if inside else "outside service hours or on a holiday"}),
+                    "source": rule["source"], "reason": text(when),
                     "outcome": {"response_minutes": times["response_minutes"], "arrival_minutes": arrival}})
     d.trace.append({"id": "calendar.day", "kind": "fact", "source": mode["service_hours"]["source"],
                     "reason": f"{day.date.isoformat()} {day.kind}" + (f" ({text(day.name)})" if day.name else ""),

@@ -43,6 +43,8 @@ class Intake:
         self.topics = TermMatcher(_flat(lex.get("topics", []), "id"))
         self.os = TermMatcher(_flat(lex.get("os", []), "id"))
         self.install = TermMatcher(_flat(lex.get("install_methods", []), "id"))
+        self.images = TermMatcher(_flat(lex.get("images", []), "id"))
+        self.server_os = TermMatcher(_flat(lex.get("server_os", []), "id"))
         self.plans = TermMatcher(
             (t, pid) for pid, p in book.plans.items() for t in (pid, p["name"]["zh"], f"{p['name']['en']} plan"))
 
@@ -61,6 +63,8 @@ class Intake:
         case.port_issue = bool(self.port.find(norm))
         topics = self.topics.labels(norm) or (["plans"] if plans else [])
         case.topic = topics[0] if topics else None
+        images = self.images.labels(norm)
+        case.image = images[0] if images else None
         os_found = self.os.labels(norm)
         case.os = os_found[0] if len(os_found) == 1 else case.os
         for key, value in given.items():
@@ -75,8 +79,13 @@ class Intake:
         keys = [value for kind, value in labels if kind == "catalog"]
         others = [self.book.lexicon["uncatalogued_software"][i] for kind, i in labels if kind == "uncatalogued"]
         cloud = [value for kind, value in labels if kind == "cloud"]
+        if cloud:
+            # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
+            others = [o for o in others if not o.get("language")]
+        named_products = {label[0] for label in self.products.labels(norm)}
         for other in others:
-            if other.get("variant_of") in keys:
+            # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla.
+            if other.get("variant_of") in keys and other["variant_of"] not in named_products:
                 keys.remove(other["variant_of"])
         for key in list(keys):
             for overridden in self.book.catalog[key].get("overrides", []):
@@ -106,6 +115,10 @@ class Intake:
             return
         row = self.book.catalog[case.software]
         platforms = row["platforms"]
+        server_os = self.server_os.labels(norm)
+        if server_os and not any(p["os"] in server_os for p in platforms):
+            case.software_status = "out_of_range"  # e.g. OpenSSH on Windows Server: the row is Linux-only
+            return
         products = [label for label in self.products.labels(norm) if label[0] == case.software]
         installs = self.install.labels(norm)
         case.install_method = case.install_method or (installs[0] if installs else None)
@@ -123,22 +136,29 @@ class Intake:
             case.version = _version_near(norm, platform.get("product_aliases", []))
         if platform.get("install") and case.install_method and case.install_method != platform["install"]:
             case.software_status = "out_of_range"
+        if platform.get("native") and case.install_method == "source":
+            case.software_status = "out_of_range"  # built from source is not the image's native tool
+        if platform.get("image") and case.image and case.image != platform["image"]:
+            case.software_status = "out_of_range"
         if platform.get("versions") and case.version:
             try:
                 if Version(case.version) not in SpecifierSet(platform["versions"]):
                     case.software_status = "out_of_range"
             except InvalidVersion:
-                case.notes.append(_note("version_unreadable", f"无法识别版本号 {case.version}", f"Cannot read version {case.version}"))
+                case.notes.append(_note("version_unreadable", f"无法识别版本号 {case.version}",
+                                        f"Cannot read version {case.version}"))
         if platform.get("versions") and not case.version:
-            case.notes.append(_note("version_assumed", f"未给出 {case.product} 版本，按目录范围（{platform['versions']}）假设。",
-                                    f"No {case.product} version given; assumed within the catalog range ({platform['versions']})."))
+            versions = platform["versions"]
+            case.notes.append(_note("version_assumed", f"未给出 {case.product} 版本，按目录范围（{versions}）假设。",
+                                    f"No {case.product} version given; assumed within the catalog range ({versions})."))
         if platform.get("install") and not case.install_method:
             case.notes.append(_note("install_assumed", f"未说明安装方式，按目录要求（{platform['install']} 安装）假设。",
                                     f"Installation method not given; assumed {platform['install']} as the catalog requires."))
 
     def _note_unknowns(self, case: Case) -> None:
         if case.software_status == "none" and not case.topic:
-            case.notes.append(_note("software_unknown", "未识别出涉及的软件或产品。", "Could not tell which software or product this is about."))
+            case.notes.append(_note("software_unknown", "未识别出涉及的软件或产品。",
+                                    "Could not tell which software or product this is about."))
         if case.plan is None:
             case.notes.append(_note("plan_unknown", "未说明服务计划。", "No support plan given."))
 
@@ -149,7 +169,7 @@ def _flat(entries, label_key):
 
 def _version_near(norm: str, aliases) -> str | None:
     words = [re.escape(normalize(a)) for a in aliases] + ["version", "版本号?", "ver"]
-    m = re.search(r"(?:%s)[\s\-_:=v]*(?:是|为)?\s*%s" % ("|".join(words), _VERSION), norm)
+    m = re.search(r"(?:" + "|".join(words) + r")[\s\-_:=v]*(?:是|为)?\s*" + _VERSION, norm)
     return m.group(1) if m else None
 
 

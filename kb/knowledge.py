@@ -90,8 +90,14 @@ class KnowledgeBase:
             raise InvalidInput("mode", f"must be one of {', '.join(MODES)}")
         if not 1 <= int(limit) <= 50:
             raise InvalidInput("limit", "must be between 1 and 50")
+        pinned = self._explaining_articles(query) if not (software or category) else []
         return self.searcher().search(query, lang=lang, software=software, category=category, limit=int(limit),
-                                      mode=mode, bridge=bridge)
+                                      mode=mode, bridge=bridge, pinned=pinned)
+
+    def _explaining_articles(self, query: str) -> list[str]:
+        """Topic keys the rules link to an out-of-scope question: no fix exists, the scope article is the answer."""
+        decision = decide(self.book, intake_for(self.book).read(query))
+        return [key for key in decision.articles if self.library.by_key(key)] if decision.scope == "out" else []
 
     def ask(self, question: str, plan: str | None = None, severity: str | None = None, onsite: Onsite | None = None,
             reported_at: dt.datetime | None = None, lang: str | None = None):

@@ -1,7 +1,7 @@
 """Find lexicon terms in free text, in Chinese and English.
 
 ASCII terms match on word boundaries. Short Chinese terms (one or two characters) must also line up
-with the token boundaries of jieba's stock dictionary, so that 不通 is not found inside 普通; longer
+with the word edges of jieba's stock dictionary (search mode), so that 不通 is not found inside 普通; longer
 ones match as written.
 """
 
@@ -58,10 +58,14 @@ class TermMatcher:
 
     def __init__(self, entries):
         self._entries = []
+        tok = _tokenizer()
         for term, label in entries:
             term = normalize(str(term))
-            if term:
-                self._entries.append((term, label, _pattern(term)))
+            if not term:
+                continue
+            if len(term) <= 2 and _CJK.search(term):
+                tok.add_word(term)  # so 容灾 in 做容灾方案 is a word of its own, as jieba would cut it anyway
+            self._entries.append((term, label, _pattern(term)))
 
     def find(self, text: str) -> list[Match]:
         """Return the non-overlapping matches in `text` (already normalized or not), in text order."""
@@ -91,10 +95,10 @@ class TermMatcher:
 
 
 def _boundaries(text: str) -> set[int]:
-    bounds, pos = {0}, 0
-    for token in _tokenizer().cut(text, HMM=True):
-        pos += len(token)
-        bounds.add(pos)
+    """Word edges from jieba's fine-grained (search) mode, so 代码 is found in 程序代码 but 不通 not in 普通."""
+    bounds = {0, len(text)}
+    for _word, start, end in _tokenizer().tokenize(text, mode="search"):
+        bounds.update((start, end))
     return bounds
 
 

@@ -68,7 +68,7 @@ SCHEMAS = {
          "working_days": {"type": "array", "items": _obj(["date", "for"], {"date": {"type": "date"}, "for": TEXT})}}))}),
     "decisions": _obj(["kind", "rules"], {**_KIND, "rules": _list_of(_obj(["id", "when", "then", "reason", "source"], {
         "id": ID, "when": {"type": "object", "minProperties": 1}, "then": {"type": "object", "minProperties": 1},
-        "priority": {"type": "integer"}, "clause": ID, "reason": TEXT, "source": SOURCE}))}),
+        "priority": {"type": "integer"}, "clause": ID, "reason": TEXT, "source": SOURCE, "articles": IDS}))}),
     "lexicon": {"type": "object", "required": ["kind"]},
     "glossary": _obj(["kind", "terms"], {**_KIND, "terms": _list_of(_obj(["zh", "en"], {"zh": {"type": "array", "minItems": 1, "items": {"type": "string"}}, "en": {"type": "string"}}))}),
     "rule_tests": _obj(["kind", "cases"], {**_KIND, "cases": _list_of(_obj(["id", "expect"], {

@@ -174,8 +174,8 @@ def _check_decisions(book: RuleBook) -> list[Problem]:
     for rule in book.decisions:
         where = (rule["file"], rule["line"])
 
-        def bad(message, where=where):
-            problems.append(Problem(where[0], where[1], f"rule {rule['id']}: {message}"))
+        def bad(message, where=where, rid=rule["id"]):
+            problems.append(Problem(where[0], where[1], f"rule {rid}: {message}"))
 
         if rule["id"] in seen:
             bad("duplicate rule id")

@@ -74,8 +74,8 @@ class Searcher:
         self.analyzer = mixed_analyzer()
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
-               limit: int = 10, mode: str = "hybrid", bridge: bool = True) -> list[Hit]:
-        """Rank topics for `query`; `lang` restricts results to one language when given."""
+               limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> list[Hit]:
+        """Rank topics for `query`; `lang` restricts results to one language; `pinned` topics go first."""
         query = query.strip()
         if not query:
             return []
@@ -90,7 +90,8 @@ class Searcher:
         for ranking in ranks:
             for key, rank in ranking.items():
                 fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-        order = sorted(fused, key=lambda k: -fused[k])[:limit]
+        order = list(dict.fromkeys([*pinned, *sorted(fused, key=lambda k: -fused[k])]))[:limit]
+        fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
         return [self._hit(key, fused[key], lang or qlang, snippets) for key in order]
 
     def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:

@@ -1,0 +1,109 @@
+import shutil
+
+from click.testing import CliRunner
+
+from kb.cli import cli
+from kb.errors import RuleError
+from kb.rulebook import load_rulebook
+from kb.ruletests import run_rule_tests
+from tests.conftest import RULES
+
+
+def copy_rules(tmp_path):
+    target = tmp_path / "rules"
+    shutil.copytree(RULES, target)
+    return target
+
+
+def test_shipped_rules_load_with_every_catalog_row(book):
+    assert list(book.catalog) == ["ssh", "rdp", "scp_rsync", "sftp", "ftp", "firewall_linux", "firewall_windows"]
+    assert set(book.plans) == {"S1", "S2", "S3", "S4"}
+    assert all(rule["source"] for rule in book.decisions)
+
+
+def test_shipped_rule_tests_pass_and_fire_every_rule(book):
+    report = run_rule_tests(book, RULES / "tests")
+    assert report.total >= 80
+    assert report.failures == []
+    assert report.unfired == []
+    assert report.conflicts == []
+
+
+def test_yaml_syntax_error_is_reported_with_file_and_line(tmp_path):
+    rules = copy_rules(tmp_path)
+    text = (rules / "plans.yaml").read_text().replace("rank: 2", "rank: [2")
+    (rules / "plans.yaml").write_text(text)
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        problem = exc.problems[0]
+        assert problem.path.endswith("plans.yaml") and problem.line
+    else:
+        raise AssertionError("broken YAML was accepted")
+
+
+def test_schema_error_points_at_the_offending_line(tmp_path):
+    rules = copy_rules(tmp_path)
+    lines = (rules / "decisions.yaml").read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if "priority: 50" in line)
+    lines[index] = "    priority: high"
+    (rules / "decisions.yaml").write_text("\n".join(lines))
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        assert any(p.line == index + 1 and "priority" in p.message for p in exc.problems)
+    else:
+        raise AssertionError("a string priority was accepted")
+
+
+def test_unknown_condition_and_alternative_are_reported(tmp_path):
+    rules = copy_rules(tmp_path)
+    text = (rules / "decisions.yaml").read_text()
+    text = text.replace("when: {activity: [develop]}", "when: {colour: [develop]}", 1)
+    text = text.replace("alternatives: [expert_services]", "alternatives: [astrologer]")
+    (rules / "decisions.yaml").write_text(text)
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        messages = " ".join(p.message for p in exc.problems)
+        assert "unknown condition `colour`" in messages and "unknown alternative `astrologer`" in messages
+    else:
+        raise AssertionError("unknown names were accepted")
+
+
+def test_rules_check_exits_1_on_a_broken_file(tmp_path):
+    rules = copy_rules(tmp_path)
+    (rules / "channels.yaml").write_text("kind: channels\nchannels: nope\n")
+    result = CliRunner().invoke(cli, ["--rules", str(rules), "rules", "check"])
+    assert result.exit_code == 1
+    assert "channels.yaml" in result.output
+
+
+def test_rules_check_strict_and_rules_test_pass_on_shipped_rules():
+    runner = CliRunner()
+    assert runner.invoke(cli, ["--rules", str(RULES), "rules", "check", "--strict"]).exit_code == 0
+    result = runner.invoke(cli, ["--rules", str(RULES), "rules", "test"])
+    assert result.exit_code == 0 and " 0 failed" in result.output
+
+
+def test_a_catalog_row_can_be_added_without_code(tmp_path):
+    rules = copy_rules(tmp_path)
+    with open(rules / "catalog.yaml", "a", encoding="utf-8") as f:
+        f.write("""  - key: telnet
+    category: remote_access_file_copy
+    name: {zh: Telnet, en: Telnet}
+    aliases: [telnetd]
+    range: {zh: 测试行, en: test row}
+    platforms:
+      - {os: linux, image: provider}
+    examples:
+      - id: telnet.connect
+        text: {zh: 连接失败排查, en: connection failures}
+    source: test fixture
+""")
+    book = load_rulebook(rules)
+    from kb.engine import decide
+    from kb.intake import Intake
+
+    decision = decide(book, Intake(book).read("telnetd connection failed", plan="S3"))
+    assert decision.case.software == "telnet" and decision.scope == "in"

@@ -1,0 +1,71 @@
+from click.testing import CliRunner
+
+from kb.analysis import mixed_analyzer
+from kb.cli import cli
+from kb.evaluation import check_thresholds
+from kb.evaluation import evaluate
+from kb.evaluation import load_queries
+from kb.evaluation import score_ranking
+from kb.index import build_index
+from kb.index import current_build
+from tests.conftest import DATA
+
+
+def test_positions_are_consecutive_tokens_not_character_offsets():
+    tokens = [(t.text, t.pos) for t in mixed_analyzer()("远程桌面 连接失败", positions=True)]
+    positions = sorted({pos for _, pos in tokens})
+    assert positions == list(range(len(positions)))
+
+
+def test_quoted_phrases_work_in_both_languages(knowledge):
+    assert knowledge.search('"bad ownership or modes"')[0].key == "sftp-bad-ownership-chroot"
+    zh = knowledge.search('"被动模式"', lang="zh")
+    assert zh and all(h.lang == "zh" for h in zh)
+    assert knowledge.search('"ownership bad modes or"', mode="keyword") == []
+
+
+def test_query_language_picks_the_article_language(knowledge):
+    assert knowledge.search("sshd 启动失败")[0].lang == "zh"
+    assert knowledge.search("sshd fails to start")[0].lang == "en"
+
+
+def test_one_result_per_topic_with_filters(knowledge):
+    hits = knowledge.search("firewall port", software="firewall_linux", limit=20)
+    assert hits and all(h.software == "firewall_linux" for h in hits)
+    assert len({h.key for h in hits}) == len(hits)
+
+
+def test_snippets_highlight_the_query_terms(knowledge):
+    hit = knowledge.search("Permission denied (publickey)", mode="keyword")[0]
+    assert "<mark" in hit.snippet
+
+
+def test_rebuild_reembeds_only_changed_articles(knowledge, tmp_path):
+    build_index(knowledge.library, tmp_path, knowledge.embedder)
+    second = build_index(knowledge.library, tmp_path, knowledge.embedder)
+    assert current_build(tmp_path) == second
+    assert '"embedded": []' in (second / "manifest.json").read_text().replace("\n", "")
+
+
+def test_search_command_prints_json(knowledge):
+    result = CliRunner().invoke(cli, ["--index-dir", str(knowledge.index_dir), "search", "vsftpd 500 OOPS", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"id": "vsftpd-' in result.output
+
+
+def test_metrics_of_a_ranking():
+    assert score_ranking(["a", "b"], {"b"}) == {"recall@1": 0.0, "recall@5": 1.0, "mrr@10": 0.5, "ndcg@10": 1 / 1.584962500721156}
+
+
+def test_evaluation_meets_the_measured_floor(knowledge):
+    """Thresholds sit a little below the figures in README, so a regression fails CI."""
+    report = evaluate(knowledge, load_queries(DATA / "eval_queries.yaml"))
+    failures = check_thresholds(report, FLOOR)
+    assert failures == [], failures
+
+
+FLOOR = {
+    "hybrid:lang:zh:recall@5": 0.84, "hybrid:lang:en:recall@5": 0.86,
+    "hybrid:lang:zh:mrr@10": 0.77, "hybrid:lang:en:mrr@10": 0.78,
+    "assistant:scope_accuracy": 0.78, "assistant:software_accuracy": 0.82,
+}
