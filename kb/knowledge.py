@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from pathlib import Path
 
 from kb.articles import Library
@@ -41,6 +42,8 @@ class KnowledgeBase:
         self.library = load_library(self.articles_dir, self.topics)
         self._searcher: Searcher | None = None
         self._build: Path | None = None
+        self._stamp = self._files_stamp()
+        self._checked = time.monotonic()
 
     @property
     def topics(self) -> set[str]:
@@ -59,6 +62,23 @@ class KnowledgeBase:
             self.library = load_library(self.articles_dir, self.topics, previous=self.library)
             self._searcher = None
         return self.rule_problems + self.library.problems
+
+    def refresh(self, min_interval: float = 2.0) -> bool:
+        """Reload if a rule or article file changed since the last look (at most every `min_interval` s)."""
+        now = time.monotonic()
+        if now - self._checked < min_interval:
+            return False
+        self._checked = now
+        stamp = self._files_stamp()
+        if stamp == self._stamp:
+            return False
+        self._stamp = stamp
+        self.reload()
+        return True
+
+    def _files_stamp(self) -> tuple:
+        files = [p for folder in (self.rules_dir, self.articles_dir) for p in folder.rglob("*") if p.is_file()]
+        return len(files), max((p.stat().st_mtime_ns for p in files), default=0)
 
     def build_index(self, progress: bool = False) -> Path:
         """Build the search index for the current articles and switch to it."""

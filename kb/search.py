@@ -90,7 +90,9 @@ class Searcher:
         for ranking in ranks:
             for key, rank in ranking.items():
                 fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-        order = list(dict.fromkeys([*pinned, *sorted(fused, key=lambda k: -fused[k])]))[:limit]
+        ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
+        # An article removed since the index was built is skipped until the next `kb index`.
+        order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
         fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
         return [self._hit(key, fused[key], lang or qlang, snippets) for key in order]
 

@@ -30,6 +30,7 @@ from sqlalchemy import func
 from sqlalchemy import literal_column
 from sqlalchemy import or_
 from sqlalchemy import select
+from sqlalchemy import text
 from sqlalchemy import union_all
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
@@ -176,7 +177,7 @@ class Store:
         """Migrate the database to the newest revision; concurrent callers wait for each other, then find nothing to do."""
         with self.engine.execution_options(kb_begin="IMMEDIATE").begin() as connection:
             if connection.dialect.name == "postgresql":
-                pass
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
             command.upgrade(alembic_config(connection), "head")
 
     def close(self) -> None:
@@ -324,7 +325,7 @@ def _real_sqlite_transactions(engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("kb_begin") else "BEGIN")
 
 
 def _ticket_fields(plan, severity, software, subject, description, contact, lang, decision) -> dict[str, Any]:

@@ -107,3 +107,15 @@ def test_a_catalog_row_can_be_added_without_code(tmp_path):
 
     decision = decide(book, Intake(book).read("telnetd connection failed", plan="S3"))
     assert decision.case.software == "telnet" and decision.scope == "in"
+
+
+def test_a_running_knowledge_base_keeps_its_last_good_rules(tmp_path, embedder):
+    from kb.knowledge import KnowledgeBase
+    from tests.conftest import ARTICLES
+
+    rules = copy_rules(tmp_path)
+    kb = KnowledgeBase(rules, ARTICLES, tmp_path / "index", embedder=embedder)
+    (rules / "plans.yaml").write_text("kind: plans\nplans: [\n")
+    assert kb.refresh(min_interval=0)
+    assert kb.rule_problems and kb.rule_problems[0].path.endswith("plans.yaml")
+    assert kb.ask("sshd fails to start", plan="S3").response_target_minutes == 120

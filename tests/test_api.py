@@ -1,0 +1,293 @@
+"""The JSON API under /api/v1 and its OpenAPI description."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from webapp import create_app
+
+OUT_OF_SCOPE = "how do I install MySQL on my server"
+IN_SCOPE = "sshd fails to start after editing sshd_config"
+TICKET = {"plan": "S3", "severity": "degraded", "software": "ssh", "subject": IN_SCOPE,
+          "description": "Bad configuration option: PermitRootLogn", "contact": "ops@example.com", "lang": "en"}
+
+
+@pytest.fixture
+def app(knowledge, tmp_path):
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+    yield app
+    app.extensions["store"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def error_of(response, status: int) -> dict:
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    return response.json["error"]
+
+
+# --- search ------------------------------------------------------------------------------------------------------
+
+
+def test_search_returns_hits_and_a_log_id(client):
+    data = client.get("/api/v1/search", query_string={"q": "sshd fails to start", "lang": "en", "limit": 3}).json
+    assert isinstance(data["log_id"], int)
+    assert 1 <= len(data["results"]) <= 3
+    hit = data["results"][0]
+    assert set(hit) == {"id", "key", "title", "lang", "software", "category", "score", "snippet"}
+    assert all(h["lang"] == "en" for h in data["results"])
+
+
+def test_search_filters_by_software(client):
+    data = client.get("/api/v1/search", query_string={"q": "port", "software": "rdp"}).json
+    assert data["results"] and {h["software"] for h in data["results"]} == {"rdp"}
+
+
+def test_search_speaks_chinese(client):
+    data = client.get("/api/v1/search", query_string={"q": "防火墙 开放端口", "lang": "zh"}).json
+    assert data["results"] and data["results"][0]["lang"] == "zh"
+
+
+@pytest.mark.parametrize(("params", "field"), [
+    ({}, "q"),
+    ({"q": "  "}, "q"),
+    ({"q": "x" * 501}, "q"),
+    ({"q": "ssh", "limit": "0"}, "limit"),
+    ({"q": "ssh", "limit": "51"}, "limit"),
+    ({"q": "ssh", "limit": "ten"}, "limit"),
+    ({"q": "ssh", "lang": "fr"}, "lang"),
+    ({"q": "ssh", "software": "mysql"}, "software"),
+    ({"q": "ssh", "category": "gossip"}, "category"),
+])
+def test_search_rejects_bad_parameters_naming_the_field(client, params, field):
+    error = error_of(client.get("/api/v1/search", query_string=params), 400)
+    assert error["code"] == "invalid_input"
+    assert error["field"] == field
+
+
+@pytest.mark.parametrize(("accept", "message"), [("en", "Invalid search text: must not be empty"),
+                                                 ("zh-CN", "输入有误（搜索词）：不能为空")])
+def test_error_messages_follow_the_request_language(client, accept, message):
+    error = error_of(client.get("/api/v1/search", headers={"Accept-Language": accept}), 400)
+    assert error["message"] == message
+
+
+def test_too_long_query_message_says_the_limit_in_chinese(client):
+    error = error_of(client.get("/api/v1/search", query_string={"q": "x" * 501, "lang": "zh"}), 400)
+    assert error["message"] == "输入有误（搜索词）：最多 500 个字符"
+
+
+# --- ask ---------------------------------------------------------------------------------------------------------
+
+
+def test_ask_out_of_scope_lists_alternatives(client):
+    data = client.post("/api/v1/ask", json={"question": OUT_OF_SCOPE, "plan": "S3", "lang": "en"}).json
+    assert data["scope"] == "out"
+    assert [a["id"] for a in data["alternatives"]] == ["software_vendor", "cloud_marketplace"]
+    assert data["clause"]["source"]
+    assert isinstance(data["log_id"], int)
+
+
+def test_ask_in_scope_gives_channels_deadline_trace_and_articles(client):
+    data = client.post("/api/v1/ask", json={"question": IN_SCOPE, "plan": "S3", "severity": "degraded"}).json
+    assert data["scope"] == "in" and data["software"] == "ssh"
+    assert data["response_target_minutes"] == 60 and data["deadline"]
+    assert [c["id"] for c in data["channels"]][:2] == ["ticket", "online"]
+    assert any(r["id"] == "scope.catalog_advice" for r in data["rules"])
+    assert len(data["articles"]) == 3
+
+
+def test_ask_with_onsite_contract_gives_onsite_deadlines(client):
+    body = {"question": IN_SCOPE, "plan": "S1", "onsite": {"mode": "5x8", "staff": 2, "city": "Shanghai"}}
+    onsite = client.post("/api/v1/ask", json=body).json["onsite"]
+    assert onsite["mode"] == "5x8"
+    assert onsite["arrival_deadline"] and onsite["response_deadline"]
+
+
+def test_ask_answers_in_the_language_asked_for(client):
+    data = client.post("/api/v1/ask", json={"question": IN_SCOPE, "plan": "S3", "lang": "zh"}).json
+    assert data["lang"] == "zh" and data["channels"][0]["name"] == "工单支持"
+
+
+@pytest.mark.parametrize(("body", "field"), [
+    ({}, "question"),
+    ({"question": ""}, "question"),
+    ({"question": 42}, "question"),
+    ({"question": "x" * 501}, "question"),
+    ({"question": IN_SCOPE, "plan": "S5"}, "plan"),
+    ({"question": IN_SCOPE, "plan": ["S1"]}, "plan"),
+    ({"question": IN_SCOPE, "severity": "panic"}, "severity"),
+    ({"question": IN_SCOPE, "lang": "de"}, "lang"),
+    ({"question": IN_SCOPE, "onsite": "5x8"}, "onsite"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "9x5"}}, "onsite_mode"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "5x8", "staff": 0}}, "onsite_staff"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "5x8", "staff": True}}, "onsite_staff"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "5x8", "city": "x" * 101}}, "onsite_city"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "5x8", "floor": 3}}, "floor"),
+    ({"question": IN_SCOPE, "urgent": True}, "urgent"),
+    ([IN_SCOPE], "body"),
+])
+def test_ask_rejects_bad_bodies_naming_the_field(client, body, field):
+    error = error_of(client.post("/api/v1/ask", json=body), 400)
+    assert (error["code"], error["field"]) == ("invalid_input", field)
+
+
+def test_ask_error_language_follows_the_body(client):
+    error = error_of(client.post("/api/v1/ask", json={"question": "", "lang": "zh"}, headers={"Accept-Language": "en"}), 400)
+    assert error["message"] == "输入有误（问题）：不能为空"
+    error = error_of(client.post("/api/v1/ask", json={"question": "", "lang": "en"}), 400)
+    assert error["message"] == "Invalid question: must not be empty"
+
+
+def test_ask_needs_json(client):
+    error = error_of(client.post("/api/v1/ask", data={"question": IN_SCOPE}), 415)
+    assert error["code"] == "unsupported_media_type"
+
+
+def test_ask_with_broken_json_is_a_400(client):
+    response = client.post("/api/v1/ask", data="{not json", content_type="application/json")
+    assert error_of(response, 400)["field"] == "body"
+
+
+def test_ask_with_a_huge_body_is_a_413(client):
+    response = client.post("/api/v1/ask", data='{"question": "' + "x" * (65 * 1024) + '"}', content_type="application/json")
+    assert error_of(response, 413)["code"] == "payload_too_large"
+
+
+def test_ask_needs_post(client):
+    response = client.get("/api/v1/ask")
+    assert error_of(response, 405)["code"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+
+
+def test_api_needs_no_csrf_token(knowledge, tmp_path):
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/c.db"})
+    try:
+        assert app.config.get("WTF_CSRF_ENABLED", True)
+        response = app.test_client().post("/api/v1/ask", json={"question": IN_SCOPE})
+        assert response.status_code == 200
+    finally:
+        app.extensions["store"].close()
+
+
+# --- articles ----------------------------------------------------------------------------------------------------
+
+
+def test_article_has_html_and_translation(client):
+    data = client.get("/api/v1/articles/ssh-host-keys-en").json
+    assert data["id"] == "ssh-host-keys-en" and data["translation_id"] == "ssh-host-keys-zh"
+    assert "<h2" in data["html"] and "<script" not in data["html"]
+
+
+def test_missing_article_is_a_json_404(client):
+    error = error_of(client.get("/api/v1/articles/nope", headers={"Accept-Language": "en"}), 404)
+    assert error["code"] == "not_found" and "field" not in error
+
+
+def test_unknown_api_path_is_a_json_404(client):
+    assert error_of(client.get("/api/v1/nothing-here"), 404)["code"] == "not_found"
+
+
+# --- tickets -----------------------------------------------------------------------------------------------------
+
+
+def test_ticket_is_created_and_read_back_with_its_token(client):
+    response = client.post("/api/v1/tickets", json=TICKET)
+    assert response.status_code == 201
+    ticket = response.json
+    assert {"number", "token", "deadline", "channel"} <= set(ticket)
+    assert response.headers["Location"].endswith(f"/api/v1/tickets/{ticket['number']}")
+    again = client.get(f"/api/v1/tickets/{ticket['number']}", query_string={"token": ticket["token"]})
+    assert again.status_code == 200
+    assert again.json["number"] == ticket["number"]
+
+
+def test_ticket_with_the_wrong_token_is_not_found(client):
+    ticket = client.post("/api/v1/tickets", json=TICKET).json
+    error_of(client.get(f"/api/v1/tickets/{ticket['number']}", query_string={"token": "guess"}), 404)
+    assert error_of(client.get(f"/api/v1/tickets/{ticket['number']}"), 400)["field"] == "token"
+
+
+def test_ticket_without_optional_fields_is_created(client):
+    body = {k: TICKET[k] for k in ("plan", "subject", "description", "contact")}
+    assert client.post("/api/v1/tickets", json=body).status_code == 201
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"plan": None}, "plan"),
+    ({"plan": "gold"}, "plan"),
+    ({"severity": "meh"}, "severity"),
+    ({"software": "mysql"}, "software"),
+    ({"subject": ""}, "subject"),
+    ({"subject": "ab"}, "subject"),
+    ({"subject": "s" * 201}, "subject"),
+    ({"description": "too short"}, "description"),
+    ({"description": "d" * 5001}, "description"),
+    ({"contact": None}, "contact"),
+    ({"contact": 12345}, "contact"),
+    ({"lang": "jp"}, "lang"),
+    ({"priority": "high"}, "priority"),
+])
+def test_ticket_rejects_bad_fields(client, change, field):
+    error = error_of(client.post("/api/v1/tickets", json=dict(TICKET, **change)), 400)
+    assert (error["code"], error["field"]) == ("invalid_input", field)
+
+
+def test_ticket_needs_json(client):
+    assert error_of(client.post("/api/v1/tickets", data=TICKET), 415)["code"] == "unsupported_media_type"
+
+
+# --- rule book ---------------------------------------------------------------------------------------------------
+
+
+def test_plans_come_from_the_rule_book_best_first(client):
+    plans = client.get("/api/v1/plans").json["plans"]
+    assert [p["id"] for p in plans] == ["S1", "S2", "S3", "S4"]
+    assert plans[0]["name"] == {"zh": "旗舰版", "en": "Flagship"}
+
+
+def test_catalog_lists_every_row_with_categories(client, knowledge):
+    data = client.get("/api/v1/catalog").json
+    assert [row["key"] for row in data["software"]] == list(knowledge.book.catalog)
+    assert {c["id"] for c in data["categories"]} == {row["category"] for row in data["software"]}
+
+
+def test_json_keeps_chinese_readable(client):
+    assert "旗舰版" in client.get("/api/v1/plans").get_data(as_text=True)
+
+
+# --- OpenAPI -----------------------------------------------------------------------------------------------------
+
+
+def test_openapi_describes_every_api_route(app, client):
+    doc = client.get("/api/openapi.json").json
+    assert doc["openapi"].startswith("3.0")
+    routes = set()
+    for rule in app.url_map.iter_rules():
+        if rule.rule.startswith("/api/v1/"):
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+            routes |= {(path, m.lower()) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    documented = {(path, method) for path, item in doc["paths"].items() for method in item}
+    assert documented == routes
+
+
+def test_openapi_operations_have_parameters_bodies_responses_and_errors(client):
+    doc = client.get("/api/openapi.json").json
+    for path, item in doc["paths"].items():
+        for method, op in item.items():
+            assert op["responses"], (path, method)
+            assert {p["name"] for p in op.get("parameters", []) if p["in"] == "path"} == set(re.findall(r"{(\w+)}", path))
+            if method == "post":
+                assert op["requestBody"]["content"]["application/json"]["schema"]
+                assert "400" in op["responses"] and "415" in op["responses"]
+    error = doc["components"]["schemas"]["Error"]["properties"]["error"]
+    assert set(error["required"]) == {"code", "message"} and "field" in error["properties"]
+    refs = set(re.findall(r'"#/components/(\w+)/(\w+)"', client.get("/api/openapi.json").get_data(as_text=True)))
+    assert all(name in doc["components"][kind] for kind, name in refs)

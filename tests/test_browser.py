@@ -1,0 +1,137 @@
+"""End-to-end flows in a real Chromium against the real app (CSRF on), served by werkzeug in a thread."""
+
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler
+from werkzeug.serving import make_server
+
+from webapp import create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+ROOT = Path(__file__).resolve().parent.parent
+OUT_OF_SCOPE = "how do I install MySQL on my server"
+IN_SCOPE = "sshd fails to start after editing sshd_config"
+
+pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
+sync_api = pytest.importorskip("playwright.sync_api")
+expect = sync_api.expect
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+@pytest.fixture(scope="module")
+def base_url(knowledge, tmp_path_factory):
+    db = tmp_path_factory.mktemp("browser") / "kb.sqlite3"
+    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "browser-tests"})
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    app.extensions["store"].close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--no-first-run"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="en-US", viewport={"width": 1100, "height": 900})
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def page_without_js(browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="en-US", java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+def ask(page, question: str, plan: str) -> None:
+    page.goto("/assistant")
+    page.get_by_label("Your question").fill(question)
+    page.get_by_label("Plan").select_option(plan)
+    page.get_by_role("button", name="Check").click()
+
+
+def test_search_open_an_article_and_vote_without_javascript(page_without_js):
+    page = page_without_js
+    page.goto("/")
+    page.get_by_label("Describe the problem or paste the error message").fill("sshd fails to start")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator("mark").first).to_be_visible()
+    first = page.locator(".results h3 a").first
+    title = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    page.get_by_role("button", name="Yes").click()
+    expect(page.get_by_role("status")).to_contain_text("Thank you for your feedback!")
+    expect(page.locator(".vote")).to_contain_text("1 found this helpful")
+
+
+def test_out_of_scope_question_shows_the_alternatives(page):
+    ask(page, OUT_OF_SCOPE, "S3")
+    card = page.locator("#decision")
+    expect(card.locator(".badge")).to_have_text("Out of scope")
+    expect(card.locator(".alternatives")).to_contain_text("The software vendor")
+    expect(card.locator(".alternatives")).to_contain_text("Cloud marketplace")
+
+
+def test_in_scope_question_then_a_ticket_with_number_and_deadline(page):
+    ask(page, IN_SCOPE, "S3")
+    card = page.locator("#decision")
+    expect(card.locator(".badge")).to_have_text("In scope")
+    card.locator("details.trace summary").click()
+    expect(card.locator("details.trace li").first).to_be_visible()
+    (ROOT / "docs").mkdir(exist_ok=True)
+    card.screenshot(path=str(ROOT / "docs" / "assistant.png"))
+
+    page.get_by_role("link", name="I still need help").click()
+    expect(page.get_by_label("Subject")).to_have_value(IN_SCOPE)
+    expect(page.get_by_label("Plan")).to_have_value("S3")
+    page.get_by_label("Description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+    page.get_by_label("Contact").fill("ops@example.com")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_contain_text("Your ticket was created.")
+    expect(page.locator(".ticket-number")).to_have_text(re.compile(r"^T\d{8}-[0-9A-Z]{6}$"))
+    expect(page.locator(".ticket-token")).not_to_be_empty()
+    expect(page.locator(".deadline time")).to_have_attribute("datetime", re.compile(r"^\d{4}-\d\d-\d\dT"))
+
+
+def test_language_switch_shows_chinese_and_sticks(page):
+    page.goto("/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("How can we help?")
+    page.locator(".lang-switch").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("我们能帮您什么？")
+    expect(page.locator("html")).to_have_attribute("lang", "zh-CN")
+    page.get_by_role("link", name="支持范围助手").click()
+    expect(page.get_by_label("您的问题")).to_be_visible()
+
+
+def test_skip_link_is_first_and_visible_on_focus(page):
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()

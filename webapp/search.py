@@ -1,0 +1,55 @@
+"""Article search with filters; result links go through a click logger."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+
+from kb.articles import CATEGORIES
+from kb.errors import InvalidInput
+from kb.errors import NotFound
+from webapp import inputs
+from webapp.i18n import category_name
+from webapp.i18n import error_message
+from webapp.i18n import get_lang
+from webapp.i18n import software_name
+from webapp.knowledge import get_kb
+from webapp.knowledge import get_store
+
+bp = Blueprint("search", __name__)
+LIMIT = 10
+
+
+@bp.get("/search")
+def results():
+    """Search articles in the reader's language and log the search for the click-through report."""
+    kb = get_kb()
+    args = request.args
+    form = {"q": args.get("q", ""), "software": args.get("software", ""), "category": args.get("category", "")}
+    filters = {"software": [(key, software_name(key)) for key in sorted(kb.topics)],
+               "category": [(c, category_name(c)) for c in CATEGORIES]}
+    hits, log_id, error = None, None, None
+    if form["q"].strip():
+        try:
+            software = inputs.choice(form["software"], "software", sorted(kb.topics))
+            category = inputs.choice(form["category"], "category", CATEGORIES)
+            hits = kb.search(inputs.text(form["q"], "q"), lang=get_lang(), software=software, category=category, limit=LIMIT)
+            log_id = get_store().log_search(form["q"].strip(), get_lang(), [h.id for h in hits])
+        except InvalidInput as exc:
+            error = {"field": exc.field, "message": error_message(exc.code, exc.field, str(exc))}
+    status = 400 if error else 200
+    return render_template("search/results.html", form=form, filters=filters, hits=hits, log_id=log_id, error=error), status
+
+
+@bp.get("/go/<int:log_id>/<article_id>")
+def go(log_id, article_id):
+    """Record that a search result was opened, then show the article."""
+    get_kb().article(article_id)  # 404 before logging a click on nothing
+    try:
+        get_store().log_click(log_id, article_id)
+    except NotFound:
+        pass  # a stale log id must not keep anyone from the article
+    return redirect(url_for("articles.show", article_id=article_id))
