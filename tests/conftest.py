@@ -38,3 +38,19 @@ def knowledge(tmp_path_factory, embedder):
     kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp("index"), embedder=embedder)
     kb.build_index()
     return kb
+
+
+@pytest.fixture
+def app(knowledge, tmp_path):
+    """The site over the shared knowledge base and a fresh SQLite store (CSRF off; the browser tests keep it on)."""
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+    yield app
+    app.extensions["store"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -14,19 +14,6 @@ TICKET = {"plan": "S3", "severity": "degraded", "software": "ssh", "subject": IN
           "description": "Bad configuration option: PermitRootLogn", "contact": "ops@example.com", "lang": "en"}
 
 
-@pytest.fixture
-def app(knowledge, tmp_path):
-    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
-    yield app
-    app.extensions["store"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def error_of(response, status: int) -> dict:
     assert response.status_code == status, response.get_data(as_text=True)
     assert response.is_json

@@ -19,19 +19,6 @@ IN_SCOPE = "sshd fails to start after editing sshd_config"
 
 
 @pytest.fixture
-def app(knowledge, tmp_path):
-    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
-    yield app
-    app.extensions["store"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture
 def en(app):
     """A client whose browser prefers English."""
     client = app.test_client()
