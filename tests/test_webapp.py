@@ -450,3 +450,8 @@ def test_forms_need_a_csrf_token_when_protection_is_on(knowledge, tmp_path):
         assert response.status_code == 302
     finally:
         app.extensions["store"].close()
+
+
+def test_pages_still_answer_when_the_rules_are_rechecked(client, knowledge, monkeypatch):
+    monkeypatch.setattr(knowledge, "_checked", 0.0)  # force the before-request refresh to look at the files
+    assert client.get("/").status_code == 200

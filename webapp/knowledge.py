@@ -19,8 +19,12 @@ def init_app(app: Flask) -> None:
     store.upgrade()
     app.extensions["kb"] = knowledge
     app.extensions["store"] = store
-    # Engineers edit rules and articles in place: pick changes up without a restart, keeping the last good version.
-    app.before_request(lambda: get_kb().refresh())
+    app.before_request(_refresh)
+
+
+def _refresh() -> None:
+    """Engineers edit rules and articles in place: pick changes up without a restart (last good version kept)."""
+    get_kb().refresh()
 
 
 def get_kb() -> KnowledgeBase:
