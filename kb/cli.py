@@ -199,6 +199,8 @@ def search_command(ctx, query, lang, software, mode, limit, batch, as_json):
         if as_json:
             click.echo(_dump([h.to_dict() for h in hits]))
             continue
+        if hits.suggestion:
+            click.echo(f"Did you mean: {hits.suggestion}")
         for i, h in enumerate(hits, 1):
             click.echo(f"{i:2}. {h.id}  [{h.software}]  {h.title}  ({h.score})")
 

@@ -25,6 +25,7 @@ from kb.rulebook import load_rulebook
 from kb.search import MODES
 from kb.search import Searcher
 from kb.semantic import Embedder
+from kb.spelling import rule_words
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 500
@@ -93,14 +94,14 @@ class KnowledgeBase:
             raise NotFound("no search index yet: run `kb index`")
         with self._lock:
             if self._searcher is None or build != self._build:
-                glossary = self.book.glossary
-                self._searcher = Searcher(OpenIndex(build), self.library, self.embedder, glossary)
+                book = self.book
+                self._searcher = Searcher(OpenIndex(build), self.library, self.embedder, book.glossary, rule_words(book))
                 self._build = build
             return self._searcher
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True):
-        """Ranked hits for `query` (see kb.search)."""
+        """Ranked hits for `query`, with `.suggestion` when English typos were corrected (see kb.search)."""
         query = _checked_text("q", query)
         if lang not in (None, "zh", "en"):
             raise InvalidInput("lang", "must be zh or en")

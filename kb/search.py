@@ -21,6 +21,7 @@ from whoosh.query import Term
 from kb.analysis import mixed_analyzer
 from kb.lexicon import TermMatcher
 from kb.lexicon import is_chinese
+from kb.spelling import Speller
 
 FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
 MODES = ("keyword", "semantic", "hybrid")
@@ -45,6 +46,14 @@ class Hit:
         return dict(self.__dict__)
 
 
+class Results(list):
+    """Ranked hits, and the spelling correction that was searched as well (None when the query was fine)."""
+
+    def __init__(self, hits=(), suggestion: str | None = None):
+        super().__init__(hits)
+        self.suggestion = suggestion
+
+
 class Bridge:
     """Renders Chinese queries in English with the glossary, for an English-only embedding model."""
 
@@ -66,20 +75,29 @@ class Bridge:
 class Searcher:
     """Searches one opened index build with one embedder."""
 
-    def __init__(self, opened, library, embedder, glossary: list[dict]):
+    def __init__(self, opened, library, embedder, glossary: list[dict], known_words=()):
         self.ix = opened
         self.library = library
         self.embedder = embedder
         self.bridge = Bridge(glossary)
         self.analyzer = mixed_analyzer()
+        self.known_words = known_words
+
+    def suggest(self, query: str) -> str | None:
+        """The query with its English typos corrected from the index's words ("Did you mean"), or None."""
+        with self.ix.whoosh.reader() as reader:
+            return Speller(reader, self.known_words).suggest(query)
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
-               limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> list[Hit]:
+               limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
         """Rank topics for `query`; `lang` restricts results to one language; `pinned` topics go first."""
         query = query.strip()
         if not query:
-            return []
+            return Results()
         qlang = "zh" if is_chinese(query) else "en"
+        corrected = self.suggest(query)
+        if corrected:  # customers' typos: search what they meant as well as what they typed
+            query = f"{query} {corrected}"
         ranks: list[dict] = []
         snippets: dict = {}
         if mode in ("keyword", "hybrid"):
@@ -94,7 +112,7 @@ class Searcher:
         # An article removed since the index was built is skipped until the next `kb index`.
         order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
         fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
-        return [self._hit(key, fused[key], lang or qlang, snippets) for key in order]
+        return Results((self._hit(key, fused[key], lang or qlang, snippets) for key in order), corrected)
 
     def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
         q = self._query(query)

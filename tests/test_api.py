@@ -32,6 +32,13 @@ def test_search_returns_hits_and_a_log_id(client):
     assert all(h["lang"] == "en" for h in data["results"])
 
 
+def test_search_corrects_english_typos_and_says_so(client):
+    data = client.get("/api/v1/search", query_string={"q": "remot dekstop conection refused", "lang": "en"}).json
+    assert data["suggestion"] == "remote desktop connection refused"
+    assert data["results"][0]["software"] == "rdp"
+    assert client.get("/api/v1/search", query_string={"q": "remote desktop"}).json["suggestion"] is None
+
+
 def test_search_filters_by_software(client):
     data = client.get("/api/v1/search", query_string={"q": "port", "software": "rdp"}).json
     assert data["results"] and {h["software"] for h in data["results"]} == {"rdp"}

@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from kb.conditions import SCOPES
+from kb.search import Results
 from webapp import create_app
 from webapp.i18n import STRINGS
 
@@ -192,10 +193,16 @@ def test_search_escapes_the_query(en):
 
 
 def test_search_without_results_offers_the_assistant(en, knowledge, monkeypatch):
-    monkeypatch.setattr(knowledge, "search", lambda *args, **kwargs: [])
+    monkeypatch.setattr(knowledge, "search", lambda *args, **kwargs: Results())
     page = text_of(en.get("/search", query_string={"q": "zzqqxxv"}))
     assert "No articles found" in page
     assert "/assistant?question=zzqqxxv" in page
+
+
+def test_search_offers_the_spelling_correction_keeping_the_filters(en):
+    page = text_of(en.get("/search", query_string={"q": "permision denid", "software": "ssh"}))
+    assert "Did you mean:" in page
+    assert 'href="/search?q=permission+denied&amp;software=ssh"' in page
 
 
 @pytest.mark.parametrize(("lang", "message"), [("en", "Invalid software: must be one of"),

@@ -56,7 +56,7 @@ def search():
     query = inputs.text(args.get("q"), "q")
     hits = kb.search(query, lang=lang, software=software, category=category, limit=limit)
     log_id = get_store().log_search(query, lang or get_lang(), [h.id for h in hits])
-    return {"results": [h.to_dict() for h in hits], "log_id": log_id}
+    return {"results": [h.to_dict() for h in hits], "log_id": log_id, "suggestion": hits.suggestion}
 
 
 @bp.post("/v1/ask")

@@ -58,6 +58,7 @@ STRINGS = {
     "any": {"zh": "全部", "en": "Any"},
     "filter_button": {"zh": "筛选", "en": "Filter"},
     "results_for": {"zh": "“{q}”的搜索结果", "en": "Results for “{q}”"},
+    "did_you_mean": {"zh": "您是不是要找：", "en": "Did you mean:"},
     "no_results": {"zh": "没有找到相关文章。可以换个说法，或问问助手。",
                    "en": "No articles found. Try other words, or ask the assistant."},
     "results_count": {"zh": "{n} 篇文章", "en": "{n} articles"},

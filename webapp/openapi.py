@@ -58,9 +58,11 @@ SCHEMAS = {
                        "snippet": {"type": "string", "description": "Safe HTML: escaped text with <mark> highlights."}},
     },
     "SearchResults": {
-        "type": "object", "required": ["results", "log_id"],
+        "type": "object", "required": ["results", "log_id", "suggestion"],
         "properties": {"results": {"type": "array", "items": _ref("Hit")},
-                       "log_id": {"type": "integer", "description": "The search log entry (click-through analytics)."}},
+                       "log_id": {"type": "integer", "description": "The search log entry (click-through analytics)."},
+                       "suggestion": {"type": "string", "nullable": True,
+                                      "description": "The query with English typos corrected, also searched; null if none."}},
     },
     "Onsite": {
         "type": "object", "required": ["mode"], "additionalProperties": False,

@@ -31,17 +31,19 @@ def results():
     form = {"q": args.get("q", ""), "software": args.get("software", ""), "category": args.get("category", "")}
     filters = {"software": [(key, software_name(key)) for key in sorted(kb.topics)],
                "category": [(c, category_name(c)) for c in CATEGORIES]}
-    hits, log_id, error = None, None, None
+    hits, log_id, error, suggestion = None, None, None, None
     if form["q"].strip():
         try:
             software = inputs.choice(form["software"], "software", sorted(kb.topics))
             category = inputs.choice(form["category"], "category", CATEGORIES)
             hits = kb.search(inputs.text(form["q"], "q"), lang=get_lang(), software=software, category=category, limit=LIMIT)
             log_id = get_store().log_search(form["q"].strip(), get_lang(), [h.id for h in hits])
+            suggestion = hits.suggestion
         except InvalidInput as exc:
             error = {"field": exc.field, "message": error_message(exc.code, exc.field, str(exc))}
     status = 400 if error else 200
-    return render_template("search/results.html", form=form, filters=filters, hits=hits, log_id=log_id, error=error), status
+    return render_template("search/results.html", form=form, filters=filters, hits=hits, log_id=log_id, error=error,
+                           suggestion=suggestion), status
 
 
 @bp.get("/go/<int:log_id>/<article_id>")

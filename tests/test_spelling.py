@@ -1,0 +1,43 @@
+"""Spelling suggestions come from the indexed words, never rewrite names the rules know, and feed the search."""
+
+from __future__ import annotations
+
+import pytest
+
+from kb.spelling import Speller
+from kb.spelling import rule_words
+
+
+@pytest.fixture(scope="module")
+def speller(knowledge):
+    searcher = knowledge.searcher()
+    with searcher.ix.whoosh.reader() as reader:
+        yield Speller(reader, rule_words(knowledge.book))
+
+
+@pytest.mark.parametrize(("typed", "meant"), [
+    ("permision denid", "permission denied"),
+    ("Conection refused", "Connection refused"),
+    ("iptabels save", "iptables save"),
+    ("vsftp passiv mode", "vsftpd passive mode"),  # the first letter is rarely the typo: vsftpd, not sftp
+    ("windos remote desktp", "windows remote desktop"),
+])
+def test_typos_are_corrected_to_the_nearest_indexed_word(speller, typed, meant):
+    assert speller.suggest(typed) == meant
+
+
+@pytest.mark.parametrize("query", [
+    "Permission denied (publickey)",
+    "nginx 502 bad gateway",  # nginx is a name the rules know, not a typo of "engine"
+    "grep pasv_min_port vsftpd.conf",  # file names and options are left alone
+    "firewall-cmd --permanent --add-port=8080/tcp",
+    "sshd 启动失败",
+])
+def test_correct_text_and_names_give_no_suggestion(speller, query):
+    assert speller.suggest(query) is None
+
+
+def test_search_also_searches_the_correction(knowledge):
+    hits = knowledge.search("sshd permision denid publickey", lang="en")
+    assert hits.suggestion == "sshd permission denied publickey"
+    assert hits[0].key == "ssh-permission-denied-publickey"
