@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from whoosh.analysis import STOP_WORDS
 from whoosh.analysis import LowercaseFilter
 from whoosh.analysis import StemFilter
 from whoosh.analysis import StopFilter
@@ -18,6 +19,12 @@ from whoosh.analysis import Tokenizer
 
 from kb.lexicon import _tokenizer
 
+# Whoosh's stop words plus the words every question is made of, in both languages: "how do I …" and
+# "请问怎么…" must not match every article.
+_STOP = STOP_WORDS | {"how", "what", "why", "where", "which", "who", "do", "does", "did", "i", "me", "my", "our",
+                      "please", "help", "get", "getting", "got", "there", "any", "about", "want", "need", "should",
+                      "的", "了", "吗", "呢", "吧", "啊", "呀", "是", "我", "我们", "你", "你们", "请问", "怎么", "怎么样",
+                      "如何", "什么", "为什么", "一下", "这个", "那个", "想", "要", "帮", "帮忙", "今天"}
 _CJK = re.compile(r"[\u3400-\u9fff]+")
 _WORD = re.compile(r"[\u3400-\u9fff]+|[A-Za-z0-9_]+(?:[.\-][A-Za-z0-9_]+)*")
 
@@ -68,4 +75,5 @@ def _stem_ascii(word: str) -> str:
 
 def mixed_analyzer():
     """Tokenize, lower-case, drop English stop words, stem English words."""
-    return MixedTokenizer() | LowercaseFilter() | StopFilter(minsize=1, renumber=False) | StemFilter(stemfn=_stem_ascii)
+    stop = StopFilter(stoplist=_STOP, minsize=1, renumber=False)
+    return MixedTokenizer() | LowercaseFilter() | stop | StemFilter(stemfn=_stem_ascii)

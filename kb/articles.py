@@ -16,6 +16,7 @@ from pathlib import Path
 import frontmatter
 
 from kb.errors import Problem
+from kb.render import plain_text
 from kb.render import render_markdown
 from kb.rule_schema import Validator
 from kb.yamlfile import YAMLProblem
@@ -49,7 +50,7 @@ _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 @dataclass(frozen=True)
 class Section:
-    """One level-2 section of an article: its heading, anchor and plain Markdown text."""
+    """One level-2 section of an article: its heading, anchor and plain text (no Markdown marks)."""
 
     heading: str
     anchor: str
@@ -74,6 +75,7 @@ class Article:
     related: tuple
     body: str
     html: str
+    text: str
     sections: tuple
     path: str
     digest: str
@@ -115,12 +117,13 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         return None, problems
     html = render_markdown(body)
     anchors = re.findall(r'<h2 id="([^"]+)">', html)
-    sections = tuple(Section(h, a, t) for (h, t), a in zip(sections, anchors, strict=False))
+    bodies = re.split(r'<h2 id="[^"]+">.*?</h2>', html)[1:]
+    sections = tuple(Section(h, a, plain_text(b)) for (h, _md), a, b in zip(sections, anchors, bodies, strict=False))
     article = Article(
         id=meta["id"], lang=meta["lang"], translation_key=meta["translation_key"], title=meta["title"],
         summary=meta["summary"], software=meta["software"], category=meta["category"],
         symptoms=tuple(meta["symptoms"]), applies_to=tuple(meta["applies_to"]), tags=tuple(str(t) for t in meta["tags"]),
-        updated=meta["updated"], related=tuple(meta["related"]), body=body, html=html, sections=sections,
+        updated=meta["updated"], related=tuple(meta["related"]), body=body, html=html, text=plain_text(html), sections=sections,
         path=path, digest=hashlib.sha256(text.encode()).hexdigest()[:16],
     )
     return article, []

@@ -73,7 +73,7 @@ def build_index(library, index_dir: str | Path, embedder, progress: bool = False
             writer.add_document(
                 id=a.id, key=a.translation_key, lang=a.lang, software=a.software, category=a.category,
                 title=a.title, summary=a.summary, symptoms="\n".join(a.symptoms), tags=" ".join(a.tags),
-                software_text=a.software, body=a.body)
+                software_text=a.software, body=a.text)
 
     rows, vectors, todo = [], [], []
     for a in tqdm(articles, desc="passages", disable=not progress):
@@ -84,8 +84,9 @@ def build_index(library, index_dir: str | Path, embedder, progress: bool = False
         else:
             todo.append(a.id)
             block = embedder.encode(texts)
+        quotes = [a.summary] + [s.text for s in a.sections]  # what a snippet shows of each passage
         for i, text in enumerate(texts):
-            rows.append({"id": a.id, "passage": i, "digest": a.digest, "text": text,
+            rows.append({"id": a.id, "passage": i, "digest": a.digest, "text": text, "quote": quotes[i],
                          "foreign": not embedder.covers(text)})
         vectors.append(block)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from html.parser import HTMLParser
 
 import markdown
 import nh3
@@ -35,3 +36,36 @@ def sanitize(html: str) -> str:
     """Keep only the tags and attributes articles need; links get safe schemes and rel=noopener."""
     return nh3.clean(html, tags=_TAGS, attributes=_ATTRS, url_schemes={"http", "https", "mailto"},
                      link_rel="noopener noreferrer nofollow")
+
+
+
+class _TextParser(HTMLParser):
+    """Collects the text of HTML: white space folded except in <pre>, a line break after each block."""
+
+    BLOCKS = {"p", "li", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "tr", "div", "blockquote", "dt", "dd", "br"}
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.in_pre = 0
+
+    def handle_starttag(self, tag, attrs):
+        self.in_pre += tag == "pre"
+        if tag in ("td", "th"):
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag):
+        self.in_pre -= tag == "pre"
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        self.parts.append(data if self.in_pre else re.sub(r"\s+", " ", data))
+
+
+def plain_text(html: str) -> str:
+    """The words of rendered HTML, one block a line: what search indexes and snippets quote (no Markdown marks)."""
+    parser = _TextParser()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(line.strip() for line in "".join(parser.parts).splitlines() if line.strip())

@@ -26,6 +26,9 @@ from kb.spelling import Speller
 FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
 MODES = ("keyword", "semantic", "hybrid")
 RRF_K = 60
+# Below this cosine similarity a passage is unrelated (all-MiniLM-L6-v2: "!!!" peaks at 0.12, "hello" and
+# "今天天气怎么样" near 0.17, a short real "passive mode" at 0.21): rank fusion must not pad a page with noise.
+MIN_SIMILARITY = 0.2
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
 
 
@@ -134,18 +137,28 @@ class Searcher:
         return ranking
 
     def _query(self, text: str):
-        """OR of every query word over the weighted fields, plus an exact phrase for each quoted part."""
+        """OR of every query word over the weighted fields; a quoted part must also appear as an exact phrase."""
         words = [t.text for t in self.analyzer(text)]
         clauses = [Term(f, w, boost=b) for w in dict.fromkeys(words) for f, b in FIELDS.items()]
         for m in _QUOTED.finditer(text):
-            phrase = [t.text for t in self.analyzer(m.group(1) or m.group(2))]
+            phrase = self._phrase(m.group(1) or m.group(2))
+            if not phrase:
+                continue
+            fields = [f for f in FIELDS if f != "tags"]
             if len(phrase) > 1:
-                clauses.append(Or([Phrase(f, phrase, boost=4 * b) for f, b in FIELDS.items() if f != "tags"]))
-            quoted = And([Or([Phrase(f, phrase) if len(phrase) > 1 else Term(f, phrase[0]) for f in FIELDS if f != "tags"])]) \
-                if phrase else None
-            if quoted is not None:
-                return And([quoted, Or(clauses)])
+                clauses.append(Or([Phrase(f, phrase, boost=4 * FIELDS[f]) for f in fields]))
+            exact = Or([Phrase(f, phrase) if len(phrase) > 1 else Term(f, phrase[0]) for f in fields])
+            return And([exact, Or(clauses)])
         return Or(clauses) if clauses else None
+
+    def _phrase(self, text: str) -> list[str]:
+        """The words of a phrase, one per position: a long Chinese word's dictionary sub-words share its position."""
+        words, last = [], None
+        for token in self.analyzer(text, positions=True):
+            if token.pos != last:
+                words.append(token.text)
+                last = token.pos
+        return words
 
     def _semantic(self, query, qlang, lang, software, category, snippets, bridge) -> dict[str, int]:
         if len(self.ix.passages) == 0:
@@ -157,8 +170,10 @@ class Searcher:
             return {}
         vec = self.embedder.encode([text])[0]
         scores = self.ix.vectors @ vec
-        best: dict[str, tuple[float, int]] = {}
+        best: dict[str, float] = {}
         for i in np.argsort(-scores)[:200]:
+            if scores[i] < MIN_SIMILARITY:
+                break
             row = self.ix.passages[i]
             article = self.library.articles.get(row["id"])
             if article is None or row["foreign"] and not foreign_ok:
@@ -166,16 +181,16 @@ class Searcher:
             if software and article.software != software or category and article.category != category:
                 continue
             key = article.translation_key
-            if key not in best:
-                best[key] = (float(scores[i]), i)
-                if row["passage"] > 0:
-                    snippets.setdefault((key, "passage"), row["text"])
+            best.setdefault(key, float(scores[i]))
+            if row["passage"] > 0:  # the best section in each language, quoted when keyword search has no snippet
+                snippets.setdefault((key, "passage", article.lang), row.get("quote", row["text"]))
         return {key: rank for rank, key in enumerate(best, start=1)}
 
     def _hit(self, key: str, score: float, lang: str, snippets) -> Hit:
         versions = self.library.by_key(key)
         article = versions.get(lang) or next(iter(versions.values()))
-        snippet = snippets.get((key, article.lang)) or _plain(snippets.get((key, "passage"))) or article.summary
+        snippet = (snippets.get((key, article.lang)) or _plain(snippets.get((key, "passage", article.lang)))
+                   or str(escape(article.summary)))
         return Hit(article.id, key, article.title, article.lang, article.software, article.category, round(score, 5), snippet)
 
 

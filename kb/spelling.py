@@ -1,22 +1,25 @@
 """English spelling suggestions ("Did you mean …") from the words of the indexed articles.
 
 Whoosh's own ReaderCorrector ranks candidates by the frequency of the stemmed field, so "denid" gets
-"end" rather than "denied". Here the nearest edit distance wins first, then (see `_rank`) the word that more articles use.
-Words the rules know (software names, glossary phrases) are never "corrected": nginx is not a typo of engine.
+"end" rather than "denied". Here the fewest edits win first (see `_rank`). Words the rules know (software
+names, glossary phrases) are never "corrected": nginx is not a typo of engine.
 """
 
 from __future__ import annotations
 
 import re
 
+from rapidfuzz.distance import OSA
+
 SPELL_FIELD = "spell_body"
-# A plain English word of four or more letters; not part of a file name, option or error code.
-_WORD = re.compile(r"(?<![\w.\-])[A-Za-z][a-z]{3,}(?![\w\-]|\.\w)")
+# A plain English word of five or more letters; not part of a file name, option or error code. Shorter
+# words (bake, cake) are a letter away from too many real ones (make, case) for a guess to help.
+_WORD = re.compile(r"(?<![\w.\-])[A-Za-z][a-z]{4,}(?![\w\-]|\.\w)")
 
 
 def _max_distance(word: str) -> int:
-    """Short words tolerate one slip; with two, too many other real words are within reach."""
-    return 2 if len(word) >= 7 else 1
+    """One slip; two only in long words, where few real words are in reach."""
+    return 2 if len(word) >= 8 else 1
 
 
 class Speller:
@@ -27,21 +30,24 @@ class Speller:
         self.known = {w.lower() for w in known_words}
 
     def correct(self, word: str) -> str | None:
-        """The closest indexed word to a word the index does not know, or None."""
+        """The closest indexed word with the same first letter (typos rarely hit it) to an unknown word, or None."""
         word = word.lower()
         if word in self.known or self.reader.doc_frequency(SPELL_FIELD, word):
             return None
-        for distance in range(1, _max_distance(word) + 1):
-            found = [w.decode() if isinstance(w, bytes) else w
-                     for w in self.reader.terms_within(SPELL_FIELD, word, distance)]
-            found = [w for w in found if w.isascii() and w.isalpha()]
-            if found:
-                return max(found, key=lambda w: self._rank(word, w))
-        return None
+        limit = _max_distance(word)
+        # Whoosh's automaton counts a swap of two letters as two edits; OSA distance counts it as one.
+        found = {}
+        for term in self.reader.terms_within(SPELL_FIELD, word, 2):
+            term = term.decode() if isinstance(term, bytes) else term
+            if term.isascii() and term.isalpha() and term[0] == word[0]:
+                distance = OSA.distance(word, term)
+                if distance <= limit:
+                    found[term] = distance
+        return max(found, key=lambda w: self._rank(found[w], w), default=None)
 
-    def _rank(self, word: str, candidate: str) -> tuple:
-        """Typos rarely hit the first letter; a name the rules know beats a common word; then frequency."""
-        return (candidate[0] == word[0], candidate in self.known,
+    def _rank(self, distance: int, candidate: str) -> tuple:
+        """Fewest edits; then a name the rules know beats a common word; then the word more articles use."""
+        return (-distance, candidate in self.known,
                 self.reader.doc_frequency(SPELL_FIELD, candidate), -len(candidate), candidate)
 
     def suggest(self, query: str) -> str | None:

@@ -46,6 +46,14 @@ def test_good_article_parses_and_renders_anchors():
     assert article.tags == ("sshd", "22")
 
 
+def test_search_text_has_no_markdown_marks():
+    article, _ = parse_article(GOOD.replace("It fails.", "It **fails** with `code 255`.\n\n| a | b |\n|---|---|\n| 1 < 2 | x |"),
+                               "demo.en.md")
+    assert article.sections[0].text == "It fails with code 255.\na  b\n1 < 2  x"
+    assert article.sections[1].text == "sshd -t"
+    assert "**" not in article.text and "```" not in article.text and "#" not in article.text
+
+
 @pytest.mark.parametrize(("broken", "line", "words"), [
     (GOOD.replace("lang: en", "lang: fr"), 3, "lang"),
     (GOOD.replace("title: \"Demo: sshd fails\"\n", ""), 1, "title"),

@@ -1,3 +1,4 @@
+import pytest
 from click.testing import CliRunner
 
 from kb.analysis import mixed_analyzer
@@ -8,6 +9,7 @@ from kb.evaluation import load_queries
 from kb.evaluation import score_ranking
 from kb.index import build_index
 from kb.index import current_build
+from kb.lexicon import is_chinese
 from tests.conftest import DATA
 
 
@@ -38,6 +40,19 @@ def test_one_result_per_topic_with_filters(knowledge):
 def test_snippets_highlight_the_query_terms(knowledge):
     hit = knowledge.search("Permission denied (publickey)", mode="keyword")[0]
     assert "<mark" in hit.snippet
+
+
+def test_snippets_are_plain_text_in_the_language_shown(knowledge):
+    for query in ("CredSSP", "sshd 启动失败", "how do I install mysql"):
+        for lang in ("en", "zh"):
+            for hit in knowledge.search(query, lang=lang, mode="semantic"):
+                assert is_chinese(hit.snippet) == (lang == "zh"), (query, hit.id, hit.snippet)
+                assert "```" not in hit.snippet and "**" not in hit.snippet and "## " not in hit.snippet
+
+
+@pytest.mark.parametrize("query", ["!!!", "hello", "今天天气怎么样"])
+def test_unrelated_queries_find_nothing(knowledge, query):
+    assert list(knowledge.search(query)) == []
 
 
 def test_rebuild_reembeds_only_changed_articles(knowledge, tmp_path):
