@@ -36,6 +36,9 @@ class Case:
     fault_level: int | None = None
     port_issue: bool = False
     topic: str | None = None
+    asks: list[str] = field(default_factory=list)  # service questions asked (lexicon service_questions ids)
+    named_plans: list[str] = field(default_factory=list)  # plans the text names (the question may be about another)
+    named_modes: list[str] = field(default_factory=list)  # onsite modes the text names
     onsite: Onsite | None = None
     reported_at: datetime.datetime | None = None
     mentions: list[str] = field(default_factory=list)

@@ -55,11 +55,13 @@ def _print_decision(d, as_json: bool) -> None:
         click.echo(f"support level: {d.support_level['name']}")
     if d.response_target_minutes is not None:
         click.echo(f"response target: {d.response_target_minutes} min ({d.response_kind}) → deadline {d.deadline}")
+    for fact in d.facts:
+        click.echo(f"fact: {fact['text']} — {fact['source']}")
     for i, ch in enumerate(d.channels, 1):
-        click.echo(f"channel {i}: {ch['name']} — {ch['how']} ({ch['why']})")
+        click.echo(f"channel {i}: {ch['name']} — {ch['how']} ({ch['why']}{'; ' + ch['note'] if ch.get('note') else ''})")
     for alt in d.alternatives:
         click.echo(f"instead: {alt['name']} — {alt['how']}")
-    if d.onsite:
+    if d.onsite and d.onsite.get("response_deadline"):
         o = d.onsite
         click.echo(f"onsite {o['mode']} level {o['fault_level']}: respond by {o['response_deadline']}, "
                    f"arrive by {o['arrival_deadline']} (in service hours: {o['in_service_hours']})")
@@ -72,9 +74,9 @@ def _print_decision(d, as_json: bool) -> None:
 
 @cli.command("ask")
 @click.argument("question", required=False)
-@click.option("--plan", type=click.Choice(["S1", "S2", "S3", "S4"], case_sensitive=False), help="Support plan.")
-@click.option("--severity", type=click.Choice(["business_down", "degraded", "consulting"]), help="Case severity.")
-@click.option("--onsite", "onsite_mode", type=click.Choice(["5x8", "7x24"]), help="Onsite contract mode, if any.")
+@click.option("--plan", help="Support plan id from rules/plans.yaml (e.g. S3).")
+@click.option("--severity", help="Case severity id from rules/severities.yaml.")
+@click.option("--onsite", "onsite_mode", help="Onsite contract mode from rules/onsite.yaml, if any.")
 @click.option("--staff", type=click.IntRange(1, 100), default=1, show_default=True, help="Onsite staff count.")
 @click.option("--city", help="City of the onsite contract.")
 @click.option("--at", "reported_at", type=click.DateTime(["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
@@ -88,12 +90,22 @@ def ask_command(ctx, question, plan, severity, onsite_mode, staff, city, reporte
     if bool(question) == bool(batch):
         raise click.UsageError("give either a QUESTION or --batch FILE")
     book = _book(ctx)
+    plan = _one_of("--plan", plan.upper() if plan else None, book.plans)
+    severity = _one_of("--severity", severity, book.severities)
+    onsite_mode = _one_of("--onsite", onsite_mode, [m["id"] for m in book.onsite["modes"]])
     intake = intake_for(book)
     onsite = Onsite(onsite_mode, staff, city) if onsite_mode else None
     questions = [line.strip() for line in batch if line.strip()] if batch else [question]
     for text in questions:
-        case = intake.read(text, plan=plan.upper() if plan else None, severity=severity, onsite=onsite, reported_at=reported_at)
+        case = intake.read(text, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
         _print_decision(decide(book, case, lang=lang, now=dt.datetime.now()), as_json)
+
+
+def _one_of(option: str, value, allowed):
+    """`value` if the loaded rules know it (the choices live in rules/, not here)."""
+    if value is not None and value not in allowed:
+        raise click.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
 
 
 @cli.group("rules")
@@ -109,10 +121,17 @@ def rules_check_command(ctx, strict):
     book = _book(ctx)
     click.echo(f"rules ok: {len(book.decisions)} decision rules, {len(book.plans)} plans, {len(book.catalog)} catalog rows")
     if strict:
-        report = run_rule_tests(book, ctx.obj["rules"] / "tests")
+        report = _run_tests(ctx, book)
         _print_coverage(report)
         if report.unfired or report.conflicts or not report.ok:
             raise SystemExit(1)
+
+
+def _run_tests(ctx, book):
+    try:
+        return run_rule_tests(book, ctx.obj["rules"] / "tests")
+    except InvalidFiles as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def _print_coverage(report) -> None:
@@ -126,7 +145,7 @@ def _print_coverage(report) -> None:
 @click.pass_context
 def rules_test_command(ctx):
     """Run the cases in rules/tests/ and report failures, coverage and conflicts."""
-    report = run_rule_tests(_book(ctx), ctx.obj["rules"] / "tests")
+    report = _run_tests(ctx, _book(ctx))
     for f in report.failures:
         click.echo(f"FAIL {f['case']}")
         for p in f["problems"]:

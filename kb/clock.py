@@ -17,13 +17,15 @@ class Day:
     kind: str  # workday | weekend | holiday | adjusted_workday
     name: dict | None = None
     known: bool = True  # False when the calendar has no data for that year
+    provisional: bool = False  # True when the year's notice is not out yet (statutory days only)
 
     @property
     def working(self) -> bool:
         return self.kind in ("workday", "adjusted_workday")
 
     def to_dict(self) -> dict:
-        return {"date": self.date.isoformat(), "kind": self.kind, "name": self.name, "known": self.known}
+        return {"date": self.date.isoformat(), "kind": self.kind, "name": self.name, "known": self.known,
+                "provisional": self.provisional}
 
 
 class HolidayCalendar:
@@ -46,10 +48,11 @@ class HolidayCalendar:
     def day(self, date: dt.date) -> Day:
         """Classify one date."""
         known = date.year in self.years
+        provisional = known and bool(self.years[date.year].get("provisional"))
         if date in self.special:
             kind, name = self.special[date]
-            return Day(date, kind, name, known)
-        return Day(date, "weekend" if date.weekday() in self.weekend else "workday", None, known)
+            return Day(date, kind, name, known, provisional)
+        return Day(date, "weekend" if date.weekday() in self.weekend else "workday", None, known, provisional)
 
 
 def localize(moment: dt.datetime, tz: ZoneInfo) -> dt.datetime:

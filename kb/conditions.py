@@ -11,7 +11,7 @@ from collections.abc import Callable
 CONDITIONS: dict[str, Callable] = {}
 OUTCOMES: dict[str, str] = {
     "scope": "Scope of the case: in, out, partial or unknown.",
-    "support_level": "The support level that applies (a third-party level id, or product_support).",
+    "support_level": "The support level that applies (an id from plans.yaml third_party_levels or scope.yaml support_levels).",
     "alternatives": "Where to go instead (ids from scope.yaml alternatives).",
     "onsite_scope": "Whether the onsite contract covers the work: in or out.",
     "prerequisites": "What the customer must do or accept (ids from scope.yaml prerequisites).",

@@ -13,9 +13,24 @@ from kb.case import Case
 from kb.lexicon import TermMatcher
 from kb.lexicon import is_chinese
 from kb.lexicon import normalize
+from kb.lexicon import term_pattern
 
 _VERSION = r"(\d+(?:\.\d+){1,3})"
-SEVERITY_ORDER = ("business_down", "degraded", "consulting")
+
+
+class Vocabulary:
+    """Lexicon entries ({terms, all}) found in a text: by a term, or by one word of every `all` group."""
+
+    def __init__(self, entries, negations=()):
+        self.entries = list(entries)
+        self.terms = TermMatcher(((t, i) for i, e in enumerate(self.entries) for t in e.get("terms", [])), negations)
+        self.groups = {i: [TermMatcher(((t, True) for t in group), negations) for group in e["all"]]
+                       for i, e in enumerate(self.entries) if e.get("all")}
+
+    def found(self, norm: str) -> list[dict]:
+        """The entries found, in lexicon order."""
+        hits = set(self.terms.labels(norm)) | {i for i, groups in self.groups.items() if all(g.find(norm) for g in groups)}
+        return [self.entries[i] for i in sorted(hits)]
 
 
 class Intake:
@@ -24,44 +39,58 @@ class Intake:
     def __init__(self, book):
         self.book = book
         lex = book.lexicon
+        negations = lex.get("negations", [])
         # One matcher for every kind of software, so that the longest name wins across kinds
-        # (云数据库 MySQL is the provider's product, not MySQL).
+        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client).
         self.software = TermMatcher(
             [(a, ("catalog", row["key"])) for row in book.catalog.values() for a in row["aliases"] + [row["key"]]]
             + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.get("uncatalogued_software", [])) for t in s["terms"]]
-            + [(t, ("cloud", p["name"])) for p in lex.get("cloud_products", []) for t in p["terms"]])
+            + [(t, ("cloud", p["name"])) for p in lex.get("cloud_products", []) for t in p["terms"]]
+            + [(t, ("client", c["name"])) for c in lex.get("client_tools", []) for t in c["terms"]])
         self.products = TermMatcher(
             (a, (row["key"], i)) for row in book.catalog.values()
             for i, p in enumerate(row["platforms"]) for a in p.get("product_aliases", []))
-        self.activities = TermMatcher(_flat(lex.get("activities", []), "id"))
-        self.activity_groups = [(a["id"], [TermMatcher((t, 1) for t in group) for group in a["all"]])
-                                for a in lex.get("activities", []) if a.get("all")]
-        self.activity_order = [a["id"] for a in lex.get("activities", [])]
-        self.severities = TermMatcher(_flat(lex.get("severities", []), "id"))
-        self.fault_levels = TermMatcher(_flat(lex.get("fault_levels", []), "level"))
-        self.port = TermMatcher((t, True) for t in lex.get("port_issue_terms", []))
+        self.activities = Vocabulary(lex.get("activities", []), negations)
+        self.severities = Vocabulary(lex.get("severities", []), negations)
+        self.fault_levels = TermMatcher(_flat(lex.get("fault_levels", []), "level"), negations)
+        self.port = TermMatcher(((t, True) for t in lex.get("port_issue_terms", [])), negations)
         self.topics = TermMatcher(_flat(lex.get("topics", []), "id"))
+        self.questions = Vocabulary(lex.get("service_questions", []))
+        self.modes = TermMatcher(_flat(lex.get("onsite_modes", []), "id"))
         self.os = TermMatcher(_flat(lex.get("os", []), "id"))
         self.install = TermMatcher(_flat(lex.get("install_methods", []), "id"))
         self.images = TermMatcher(_flat(lex.get("images", []), "id"))
         self.server_os = TermMatcher(_flat(lex.get("server_os", []), "id"))
         self.plans = TermMatcher(
             (t, pid) for pid, p in book.plans.items() for t in (pid, p["name"]["zh"], f"{p['name']['en']} plan"))
+        self.problem = lex.get("problem_activity")
+        codes = lex.get("error_codes")
+        self.error_code = codes and re.compile(
+            "(?i:" + "|".join(term_pattern(normalize(m)).pattern for m in codes["markers"]) + r")\s*:?\s*(?:"
+            + codes["pattern"] + r")(?![A-Za-z0-9])")
 
     def read(self, text: str, **given) -> Case:
         """Make a case from `text`; keyword arguments (plan, severity, ...) override what is read."""
         norm = normalize(text)
         case = Case(text=text, lang="zh" if is_chinese(text) else "en")
-        plans = self.plans.labels(norm)
-        case.plan = plans[0] if plans else None
+        case.named_plans = self.plans.labels(norm)
+        case.plan = case.named_plans[0] if case.named_plans else None
         self._software(case, norm)
-        case.activity = self._activity(norm)
-        severities = self.severities.labels(norm)
-        case.severity = next((s for s in SEVERITY_ORDER if s in severities), None)
+        case.activity = self._activity(text, norm)
+        order = list(self.book.severities)
+        severities = {e["id"] for e in self.severities.found(norm)
+                      if case.activity in e.get("only_with_activity", [case.activity])}
+        case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
         case.port_issue = bool(self.port.find(norm))
-        topics = self.topics.labels(norm) or (["plans"] if plans else [])
+        questions = self.questions.found(norm)
+        case.asks = [q["id"] for q in questions]
+        case.named_modes = self.modes.labels(norm)
+        topics = self.topics.labels(norm) + [q["topic"] for q in questions]
+        if case.named_plans and case.software_status == "none" and case.activity != self.problem:
+            # "旗舰版多少钱" is about a plan; "我们是基础版，生产环境挂了" is an outage
+            topics += [t["id"] for t in self.book.lexicon.get("topics", []) if t.get("plan_names")]
         case.topic = topics[0] if topics else None
         images = self.images.labels(norm)
         case.image = images[0] if images else None
@@ -70,6 +99,7 @@ class Intake:
         for key, value in given.items():
             if value is not None:
                 setattr(case, key, value)
+        self._severity_from_fault_level(case)
         self._check_range(case, norm)
         self._note_unknowns(case)
         return case
@@ -79,6 +109,7 @@ class Intake:
         keys = [value for kind, value in labels if kind == "catalog"]
         others = [self.book.lexicon["uncatalogued_software"][i] for kind, i in labels if kind == "uncatalogued"]
         cloud = [value for kind, value in labels if kind == "cloud"]
+        clients = [value for kind, value in labels if kind == "client"]
         if cloud:
             # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
             others = [o for o in others if not o.get("language")]
@@ -91,44 +122,56 @@ class Intake:
             for overridden in self.book.catalog[key].get("overrides", []):
                 if overridden in keys and overridden != key:
                     keys.remove(overridden)
-        case.mentions = [o["name"] for o in others] + cloud + keys[1:]
+        case.mentions = [o["name"] for o in others] + cloud + clients + keys[1:]
         if keys:
             case.software, case.software_status = keys[0], "catalog"
         elif others:
             case.software_status = "uncatalogued"
             case.product = others[0]["name"]
+            row = self.book.catalog.get(others[0].get("variant_of"))
+            if row:
+                case.notes.append(self.book.note("variant_not_in_catalog", name=case.product, row=row["name"]))
         elif cloud:
             case.software_status = "cloud_product"
             case.product = cloud[0]
+        elif clients:
+            case.notes.append(self.book.note("client_tool", name=clients[0]))
 
-    def _activity(self, norm: str) -> str:
-        found = set(self.activities.labels(norm))
-        for activity, groups in self.activity_groups:
-            if all(g.find(norm) for g in groups):
-                found.add(activity)
+    def _activity(self, text: str, norm: str) -> str:
+        found = [e["id"] for e in self.activities.found(norm)]
+        if self.error_code and self.error_code.search(normalize(text, fold_case=False)):
+            found.append(self.problem)  # "报 403", "returns AuthFailure": a problem is being reported
         default = self.book.lexicon.get("default_activity", "consult")
-        return next((a for a in self.activity_order if a in found), default)
+        return next((e["id"] for e in self.activities.entries if e["id"] in found), default)
+
+    def _severity_from_fault_level(self, case: Case) -> None:
+        """A fault level given without a severity implies one: the reverse of onsite.yaml fault_level_by_severity."""
+        if case.severity or case.fault_level is None:
+            return
+        by_level = {level: sev for sev, level in self.book.onsite["fault_level_by_severity"].items()}
+        case.severity = by_level.get(case.fault_level)
+        if case.severity:
+            case.notes.append(self.book.note("severity_from_fault_level", level=case.fault_level,
+                                             severity=self.book.severities[case.severity]["name"]))
 
     def _check_range(self, case: Case, norm: str) -> None:
-        """Pick the catalog platform the case is on and check product, install method and version."""
+        """Pick the catalog platform the case is on and check its OS, install method, image and version."""
         if case.software_status != "catalog":
             return
-        row = self.book.catalog[case.software]
-        platforms = row["platforms"]
-        server_os = self.server_os.labels(norm)
-        if server_os and not any(p["os"] in server_os for p in platforms):
-            case.software_status = "out_of_range"  # e.g. OpenSSH on Windows Server: the row is Linux-only
-            return
-        products = [label for label in self.products.labels(norm) if label[0] == case.software]
+        platforms = self.book.catalog[case.software]["platforms"]
         installs = self.install.labels(norm)
         case.install_method = case.install_method or (installs[0] if installs else None)
+        products = [label for label in self.products.labels(norm) if label[0] == case.software]
         if products:
             platform = platforms[products[0][1]]
-        elif case.os and [p for p in platforms if p["os"] == case.os]:
-            platform = next(p for p in platforms if p["os"] == case.os)
-        elif len(platforms) == 1:
-            platform = platforms[0]
         else:
+            platform = next((p for p in platforms if p["os"] == case.os), platforms[0] if len(platforms) == 1 else None)
+        server_os = self.server_os.labels(norm)
+        if server_os and not any(p["os"] in server_os for p in ([platform] if platform else platforms)):
+            # OpenSSH on Windows Server, FileZilla Server on CentOS: not an OS the row (or platform) covers
+            case.software_status, case.os = "out_of_range", server_os[0]
+            return
+        if platform is None:
             return
         case.product = platform.get("product") or case.product
         case.os = case.os or platform["os"]
@@ -145,36 +188,36 @@ class Intake:
                 if Version(case.version) not in SpecifierSet(platform["versions"]):
                     case.software_status = "out_of_range"
             except InvalidVersion:
-                case.notes.append(_note("version_unreadable", f"无法识别版本号 {case.version}",
-                                        f"Cannot read version {case.version}"))
+                case.notes.append(self.book.note("version_unreadable", version=case.version))
         if platform.get("versions") and not case.version:
-            versions = platform["versions"]
-            case.notes.append(_note("version_assumed", f"未给出 {case.product} 版本，按目录范围（{versions}）假设。",
-                                    f"No {case.product} version given; assumed within the catalog range ({versions})."))
+            case.notes.append(self.book.note("version_assumed", product=case.product, versions=platform["versions"]))
         if platform.get("install") and not case.install_method:
-            case.notes.append(_note("install_assumed", f"未说明安装方式，按目录要求（{platform['install']} 安装）假设。",
-                                    f"Installation method not given; assumed {platform['install']} as the catalog requires."))
+            case.notes.append(self.book.note("install_assumed", install=platform["install"]))
 
     def _note_unknowns(self, case: Case) -> None:
-        if case.software_status == "none" and not case.topic:
-            case.notes.append(_note("software_unknown", "未识别出涉及的软件或产品。",
-                                    "Could not tell which software or product this is about."))
+        if case.software_status == "none" and not case.topic and not case.mentions:  # a client tool has its own note
+            case.notes.append(self.book.note("software_unknown"))
         if case.plan is None:
-            case.notes.append(_note("plan_unknown", "未说明服务计划。", "No support plan given."))
+            case.notes.append(self.book.note("plan_unknown"))
 
 
 def _flat(entries, label_key):
     return ((t, e[label_key]) for e in entries for t in e["terms"])
 
 
+_VERSION_WORD = r"(?:(?<![a-z])(?:version|ver)(?![a-z])|版本号?)"  # whole words: not the "ver" of "Server"
+
+
 def _version_near(norm: str, aliases) -> str | None:
-    words = [re.escape(normalize(a)) for a in aliases] + ["version", "版本号?", "ver"]
-    m = re.search(r"(?:" + "|".join(words) + r")[\s\-_:=v]*(?:是|为)?\s*" + _VERSION, norm)
-    return m.group(1) if m else None
-
-
-def _note(code: str, zh: str, en: str) -> dict:
-    return {"code": code, "zh": zh, "en": en}
+    """The version right after the product's name, else after a version word (not an OS's "Server 22.04")."""
+    after = r"[\s\-_:=]*(?:是|为|is)?\s*v?" + _VERSION
+    names = "|".join(re.escape(normalize(a)) for a in aliases)
+    heads = ([rf"(?:{names})(?![a-z0-9])[\s\-_:=]*{_VERSION_WORD}?"] if names else []) + [_VERSION_WORD]
+    for head in heads:
+        m = re.search(head + after, norm)
+        if m:
+            return m.group(1)
+    return None
 
 
 @lru_cache(maxsize=4)

@@ -2,7 +2,7 @@
 
 ASCII terms match on word boundaries. Short Chinese terms (one or two characters) must also line up
 with the word edges of jieba's stock dictionary (search mode), so that 不通 is not found inside 普通; longer
-ones match as written.
+ones match as written. A term right after a negation word (不紧急, not urgent) is not found.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ jieba.setLogLevel(logging.WARNING)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
-def normalize(text: str) -> str:
-    """Fold width and case (full-width ＳＳＨ → ssh) and collapse white space."""
-    return re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip().lower()
+def normalize(text: str, fold_case: bool = True) -> str:
+    """Fold width and case (full-width ＳＳＨ → ssh) and collapse white space; `fold_case=False` keeps the case."""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", text)).strip()
+    return text.lower() if fold_case else text
 
 
 def is_chinese(text: str) -> bool:
@@ -39,7 +40,8 @@ class Match:
     end: int
 
 
-def _pattern(term: str) -> re.Pattern:
+def term_pattern(term: str) -> re.Pattern:
+    """The regular expression of one (normalized) term: its words, with word boundaries around ASCII ends."""
     body = r"\s*".join(re.escape(part) for part in term.split())
     head = r"(?<![a-z0-9_])" if re.match(r"[a-z0-9]", term) else ""
     tail = r"(?![a-z0-9_])" if re.search(r"[a-z0-9]$", term) else ""
@@ -56,7 +58,9 @@ def _tokenizer() -> jieba.Tokenizer:
 class TermMatcher:
     """Matches a fixed set of labelled terms; longest match wins where two overlap."""
 
-    def __init__(self, entries):
+    def __init__(self, entries, negations=()):
+        negations = [term_pattern(normalize(str(n))).pattern for n in negations]
+        self._negated = re.compile("(?:" + "|".join(negations) + r")\s*$") if negations else None
         self._entries = []
         tok = _tokenizer()
         for term, label in entries:
@@ -65,7 +69,7 @@ class TermMatcher:
                 continue
             if len(term) <= 2 and _CJK.search(term):
                 tok.add_word(term)  # so 容灾 in 做容灾方案 is a word of its own, as jieba would cut it anyway
-            self._entries.append((term, label, _pattern(term)))
+            self._entries.append((term, label, term_pattern(term)))
 
     def find(self, text: str) -> list[Match]:
         """Return the non-overlapping matches in `text` (already normalized or not), in text order."""
@@ -83,6 +87,8 @@ class TermMatcher:
         for m in found:
             if all(m.end <= t.start or m.start >= t.end for t in taken):
                 taken.append(m)
+        # A negated match still holds its span, so that 急 is not found inside a negated 紧急.
+        taken = [m for m in taken if not (self._negated and self._negated.search(text, 0, m.start))]
         return sorted(taken, key=lambda m: m.start)
 
     def labels(self, text: str) -> list:

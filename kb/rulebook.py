@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,7 +20,8 @@ from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml
 
-SINGLE_KINDS = ("plans", "severities", "channels", "scope", "catalog", "onsite", "calendar")
+SINGLE_KINDS = ("plans", "severities", "channels", "scope", "catalog", "onsite", "calendar", "messages")
+LANGS = ("zh", "en")
 
 
 @dataclass(frozen=True, eq=False)
@@ -27,10 +29,14 @@ class RuleBook:
     """Everything in `rules/`, indexed for the engine. Immutable: a reload builds a new one."""
 
     plans: dict
+    features: dict
     third_party_levels: dict
+    support_levels: dict
     severities: dict
     severity_default: dict
     channels: list
+    purposes: dict
+    fallback_purpose: str
     purpose_by_activity: list
     clauses: dict
     alternatives: dict
@@ -42,11 +48,36 @@ class RuleBook:
     decisions: list
     lexicon: dict
     glossary: list
+    messages: dict
     fingerprint: str
 
     def text(self, obj: dict, lang: str) -> str:
         """Pick the `lang` wording of a bilingual {zh, en} value."""
         return obj.get(lang) or obj.get("en") or obj.get("zh") or ""
+
+    def message(self, key: str, lang: str, **values) -> str:
+        """The messages.yaml wording `key` in `lang`, filled in; bilingual values are picked in `lang` too."""
+        picked = {k: self.text(v, lang) if isinstance(v, dict) else v for k, v in values.items()}
+        return self.text(self.messages[key], lang).format(**picked)
+
+    def note(self, code: str, **values) -> dict:
+        """A case note in both languages ({code, zh, en}), worded by messages.yaml `code`."""
+        return {"code": code, **{lang: self.message(code, lang, **values) for lang in LANGS}}
+
+    def channel_offer(self, channel: dict, plan_id: str | None):
+        """Whether `plan_id` may use `channel`: True, "paid" (only once bought) or False. No plan: public channels only."""
+        if channel.get("plans") == "all":
+            return True
+        plan = self.plans.get(plan_id)
+        if plan is None:
+            return False
+        if channel.get("plans_feature"):
+            return plan[channel["plans_feature"]]["offered"]
+        return plan["id"] in channel.get("plans", [])
+
+    def plan_channels(self, plan_id: str) -> list[dict]:
+        """The channels a plan may use, in order, derived from channels.yaml (paid ones included)."""
+        return [ch for ch in self.channels if self.channel_offer(ch, plan_id)]
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -97,6 +128,7 @@ def _one(docs, kind):
 
 def _index(docs, fingerprint) -> RuleBook:
     plans_doc, sev_doc, chan_doc, scope_doc = (_one(docs, k) for k in ("plans", "severities", "channels", "scope"))
+    third_party_levels = {lv["id"]: lv for lv in plans_doc["third_party_levels"]}
     catalog_doc = _one(docs, "catalog")
     decisions = [dict(rule, file=path, line=rule.line) for path, doc in docs["decisions"] for rule in doc["rules"]]
     lexicon: dict = {}
@@ -108,10 +140,14 @@ def _index(docs, fingerprint) -> RuleBook:
                 lexicon[key] = value
     return RuleBook(
         plans={p["id"]: p for p in sorted(plans_doc["plans"], key=lambda p: p["rank"])},
-        third_party_levels={lv["id"]: lv for lv in plans_doc["third_party_levels"]},
+        features=plans_doc["features"],
+        third_party_levels=third_party_levels,
+        support_levels={**third_party_levels, **{lv["id"]: lv for lv in scope_doc.get("support_levels", [])}},
         severities={s["id"]: dict(s, source=sev_doc["source"]) for s in sev_doc["severities"]},
         severity_default={"id": sev_doc["default"], "note": sev_doc.get("default_note")},
         channels=sorted(chan_doc["channels"], key=lambda c: c["order"]),
+        purposes={p["id"]: p for p in chan_doc["purposes"]},
+        fallback_purpose=chan_doc["fallback_purpose"],
         purpose_by_activity=chan_doc["purpose_by_activity"],
         clauses={c["id"]: c for c in scope_doc["includes"] + scope_doc["excludes"]},
         alternatives={a["id"]: a for a in scope_doc["alternatives"]},
@@ -123,6 +159,7 @@ def _index(docs, fingerprint) -> RuleBook:
         decisions=decisions,
         lexicon=lexicon,
         glossary=[t for _p, doc in docs.get("glossary", []) for t in doc["terms"]],
+        messages=_one(docs, "messages")["messages"],
         fingerprint=fingerprint,
     )
 
@@ -137,9 +174,6 @@ def _cross_check(book: RuleBook, docs) -> list[Problem]:
     plans_doc, chan_doc, catalog_doc = (_one(docs, k) for k in ("plans", "channels", "catalog"))
     channel_ids = {c["id"] for c in book.channels}
     for i, plan in enumerate(plans_doc["plans"]):
-        for cid in plan["channels"]["ids"]:
-            if cid not in channel_ids:
-                bad("plans", plans_doc, ["plans", i, "channels"], f"plan {plan['id']}: unknown channel `{cid}`")
         if plan["third_party_support"]["level"] not in book.third_party_levels:
             bad("plans", plans_doc, ["plans", i, "third_party_support"], f"plan {plan['id']}: unknown third-party level")
         for sev in plan["response"].get("by_severity", {}):
@@ -153,6 +187,14 @@ def _cross_check(book: RuleBook, docs) -> list[Problem]:
         for pid in ch.get("plans", []) if ch.get("plans") != "all" else []:
             if pid not in book.plans:
                 bad("channels", chan_doc, ["channels", i, "plans"], f"channel {ch['id']}: unknown plan `{pid}`")
+        for purpose in set(ch["purposes"]) - set(book.purposes):
+            bad("channels", chan_doc, ["channels", i, "purposes"], f"channel {ch['id']}: unknown purpose `{purpose}`")
+    for i, row in enumerate(chan_doc["purpose_by_activity"]):
+        if row["purpose"] not in book.purposes:
+            bad("channels", chan_doc, ["purpose_by_activity", i], f"unknown purpose `{row['purpose']}`")
+    if book.fallback_purpose not in book.purposes:
+        bad("channels", chan_doc, ["fallback_purpose"], f"unknown purpose `{book.fallback_purpose}`")
+    problems += _check_lexicon(book, docs, channel_ids)
     keys = [row["key"] for row in catalog_doc["software"]]
     for i, row in enumerate(catalog_doc["software"]):
         if keys.count(row["key"]) > 1:
@@ -165,6 +207,26 @@ def _cross_check(book: RuleBook, docs) -> list[Problem]:
             except InvalidSpecifier:
                 bad("catalog", catalog_doc, ["software", i, "platforms", j], f"invalid version range `{platform['versions']}`")
     problems += _check_decisions(book)
+    return problems
+
+
+def _check_lexicon(book: RuleBook, docs, channel_ids) -> list[Problem]:
+    """Service questions must name existing channels; the error-code pattern must compile."""
+    problems = []
+    for path, doc in docs["lexicon"]:
+        for i, question in enumerate(doc.get("service_questions", [])):
+            where = line_of(doc, ["service_questions", i])
+            for cid in set(question.get("channels", [])) - channel_ids:
+                problems.append(Problem(path, where, f"service question {question['id']}: unknown channel `{cid}`"))
+            needs = {"channel": "channels", "plan_feature": "feature"}.get(question["answer"])
+            if needs and not question.get(needs):
+                message = f"service question {question['id']}: answer {question['answer']} needs `{needs}`"
+                problems.append(Problem(path, where, message))
+        if "error_codes" in doc:
+            try:
+                re.compile(doc["error_codes"]["pattern"])
+            except re.error as exc:
+                problems.append(Problem(path, line_of(doc, ["error_codes", "pattern"]), f"error_codes pattern: {exc}"))
     return problems
 
 
@@ -194,7 +256,7 @@ def _check_decisions(book: RuleBook) -> list[Problem]:
                         bad(f"unknown alternative `{alt}`")
             elif name == "prerequisites" and set(value) - {p["id"] for p in book.prerequisites}:
                 bad(f"unknown prerequisite in {value}")
-            elif name == "support_level" and value not in book.third_party_levels and value != "product_support":
+            elif name == "support_level" and value not in book.support_levels:
                 bad(f"unknown support level `{value}`")
         if rule.get("clause") and rule["clause"] not in book.clauses:
             bad(f"unknown clause `{rule['clause']}`")

@@ -29,3 +29,21 @@ def test_night_weekend_and_next_window(book):
 def test_year_without_data_is_flagged(book):
     calendar, _ = hours(book)
     assert calendar.day(dt.date(2031, 5, 1)).known is False
+
+
+def test_2025_and_the_2026_adjusted_working_days(book):
+    calendar, sh = hours(book)
+    assert calendar.day(dt.date(2025, 1, 26)).kind == "adjusted_workday"
+    assert calendar.day(dt.date(2025, 10, 8)).kind == "holiday"
+    for day in (dt.date(2026, 1, 4), dt.date(2026, 2, 28), dt.date(2026, 5, 9)):
+        assert calendar.day(day).kind == "adjusted_workday"
+        assert sh.contains(localize(dt.datetime.combine(day, dt.time(10, 0)), calendar.tz))
+
+
+def test_provisional_and_unknown_years_are_flagged(book):
+    calendar, _ = hours(book)
+    assert calendar.day(dt.date(2026, 3, 2)).provisional is False
+    day = calendar.day(dt.date(2027, 2, 9))
+    assert day.known and day.provisional  # 2027: statutory days only, until the notice is out
+    day = calendar.day(dt.date(2028, 2, 9))
+    assert not day.known and not day.provisional

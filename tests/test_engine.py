@@ -10,9 +10,9 @@ from kb.intake import intake_for
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0)
 
 
-def ask(book, text, **given):
+def ask(book, text, lang=None, **given):
     given.setdefault("reported_at", MONDAY_10)
-    return decide(book, intake_for(book).read(text, **given))
+    return decide(book, intake_for(book).read(text, **given), lang=lang)
 
 
 @pytest.mark.parametrize(("plan", "severity", "minutes"), [
@@ -84,3 +84,50 @@ def test_onsite_adjusted_working_day_is_service_time(book):
     d = ask(book, "平台瘫痪", plan="S2", onsite=Onsite("5x8", 1, "杭州"), reported_at=dt.datetime(2026, 10, 10, 10, 0))
     assert d.onsite["in_service_hours"] is True
     assert d.onsite["response_minutes"] == 0
+
+
+def test_plan_feature_questions_get_direct_answers_in_the_json(book):
+    d = ask(book, "S4 可以用 IM 企业群吗")
+    data = d.to_dict()
+    assert data["scope"] == "in"
+    assert data["facts"] == [{"id": "plan.S4.channel.im_group", "source": "服务计划说明书 / 腾讯云支持内容说明 / IM 企业群支持",
+                              "text": "S4 基础版不提供IM 企业群支持；IM 企业群支持面向S1 旗舰版、S2 企业版。"}]
+    assert any(t["kind"] == "fact" and t["id"] == "plan.S4.channel.im_group" for t in data["rules"])
+
+
+def test_facts_follow_the_decision_language(book):
+    d = decide(book, intake_for(book).read("旗舰版响应时间是多久"), lang="en")
+    assert d.facts[0]["text"] == ("S1 (Flagship) response times: Business unavailable within 15 min, "
+                                  "Business/system abnormal within 30 min, Usage consultation within 60 min.")
+
+
+def test_every_answer_kind_is_implemented():
+    from kb.engine import ANSWERS
+    from kb.rule_schema import ANSWERS as DECLARED
+
+    assert set(ANSWERS) == set(DECLARED)
+
+
+def test_out_of_scope_work_has_no_support_level(book):
+    d = ask(book, "我们是旗舰版，MySQL 主从同步失败", plan="S1")
+    assert d.scope == "out" and d.support_level is None
+
+
+def test_escort_is_offered_as_paid_never_for_performance_work(book):
+    escort = ask(book, "双十一大促期间需要护航保障", plan="S1").channels
+    assert [(c["id"], c["paid"]) for c in escort] == [("expert_escort", True)]
+    assert "已购买" in ask(book, "双十一大促期间需要护航保障", plan="S1", lang="zh").channels[0]["note"]
+    assert "expert_escort" not in [c["id"] for c in ask(book, "我们想做一次全链路压测", plan="S1").channels]
+
+
+@pytest.mark.parametrize(("city", "fast"), [("上海市浦东新区", True), ("Shanghai Pudong", True), ("pudong, shanghai", True),
+                                            ("成都市高新区", True), ("南京市", False), ("杭州", False)])
+def test_onsite_fast_arrival_accepts_districts(book, city, fast):
+    d = ask(book, "一级故障", onsite=Onsite("5x8", 2, city), reported_at=dt.datetime(2026, 11, 24, 22, 0))
+    assert d.onsite["fast_arrival"] is fast
+
+
+def test_onsite_question_without_an_incident_has_no_deadlines(book):
+    d = ask(book, "驻场服务的交付报告有哪些", onsite=Onsite("5x8", 1, None))
+    assert d.onsite["response_deadline"] is None and d.onsite["fault_level"] is None
+    assert [f["id"] for f in d.facts] == ["onsite.deliverables"]

@@ -37,3 +37,44 @@ def test_what_intake_cannot_tell_is_said(book):
     case = intake_for(book).read("vsftpd 连不上")
     codes = {n["code"] for n in case.notes}
     assert {"version_assumed", "install_assumed", "plan_unknown"} <= codes
+
+
+@pytest.mark.parametrize(("text", "version"), [
+    ("TencentOS Server 3.1 上 yum 安装的 vsftpd 2.3.4 无法启动", "2.3.4"),
+    ("Ubuntu Server 22.04 上 vsftpd 2.3.4 启动失败", "2.3.4"),
+    ("vsftpd-3.0.2-25.el7 login fails on CentOS 7.9", "3.0.2"),
+    ("CentOS 7.9 上 vsftpd 版本 3.0.3 启动失败", "3.0.3"),
+    ("Windows Server 2019 上 FileZilla Server 0.9.41 无法启动", "0.9.41"),
+    ("CentOS 7.9 上 vsftpd 启动失败", None),
+])
+def test_the_software_version_is_not_the_os_version(book, text, version):
+    assert intake_for(book).read(text).version == version
+
+
+def test_negated_terms_are_not_found():
+    from kb.lexicon import TermMatcher
+
+    matcher = TermMatcher([("紧急", "urgent"), ("急", "hurry"), ("urgent", "urgent"), ("error", "error")],
+                          negations=["不", "not", "no", "不是很"])
+    assert matcher.labels("请问怎么改端口，不紧急") == []  # and 急 is not found inside the negated 紧急
+    assert matcher.labels("not urgent") == [] and matcher.labels("no error, just slow") == []
+    assert matcher.labels("不是很紧急") == []
+    assert matcher.labels("很紧急") == ["urgent"] and matcher.labels("know error") == ["error"]
+
+
+@pytest.mark.parametrize(("text", "activity"), [
+    ("COS 上传报 403", "troubleshoot"),
+    ("Python SDK 调用 DescribeInstances 报 AuthFailure", "troubleshoot"),
+    ("the API returns 500 Internal Server Error", "troubleshoot"),
+    ("CVM 控制台提示 ResourceInsufficient.SpecifiedInstanceType", "troubleshoot"),
+    ("COS 怎么返回 100 条以上的列表", "consult"),
+])
+def test_an_error_code_after_a_reporting_word_is_a_problem(book, text, activity):
+    assert intake_for(book).read(text).activity == activity
+
+
+def test_a_fault_level_implies_the_severity(book):
+    case = intake_for(book).read("二级故障")
+    assert case.severity == "degraded"
+    assert "severity_from_fault_level" in {n["code"] for n in case.notes}
+    assert intake_for(book).read("二级故障", severity="business_down").severity == "business_down"

@@ -119,3 +119,50 @@ def test_a_running_knowledge_base_keeps_its_last_good_rules(tmp_path, embedder):
     assert kb.refresh(min_interval=0)
     assert kb.rule_problems and kb.rule_problems[0].path.endswith("plans.yaml")
     assert kb.ask("sshd fails to start", plan="S3").response_target_minutes == 120
+
+
+def test_plan_channels_are_derived_from_channels_yaml_only(book):
+    assert all("channels" not in plan for plan in book.plans.values())
+    ids = {pid: [ch["id"] for ch in book.plan_channels(pid) if "self_service" not in ch["purposes"]] for pid in book.plans}
+    assert ids["S1"] == ["ticket", "online", "im_group", "tam", "dedicated_hotline", "hotline", "architecture", "expert_escort"]
+    assert ids["S2"] == ["ticket", "online", "im_group", "dedicated_hotline", "hotline", "expert_escort"]
+    assert ids["S3"] == ids["S4"] == ["ticket", "online", "hotline"]
+    escort = next(ch for ch in book.channels if ch["id"] == "expert_escort")
+    assert book.channel_offer(escort, "S2") == "paid"
+
+
+def test_every_message_is_used_and_a_missing_one_is_reported(tmp_path, book):
+    from kb.rule_schema import MESSAGE_KEYS
+
+    assert set(book.messages) == set(MESSAGE_KEYS)
+    rules = copy_rules(tmp_path)
+    text = (rules / "messages.yaml").read_text(encoding="utf-8")
+    (rules / "messages.yaml").write_text("\n".join(line for line in text.splitlines() if not line.startswith("  scope_unknown:")),
+                                         encoding="utf-8")
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        assert any(p.path.endswith("messages.yaml") and "scope_unknown" in p.message for p in exc.problems)
+    else:
+        raise AssertionError("a missing message was accepted")
+
+
+def test_a_service_question_naming_an_unknown_channel_is_reported(tmp_path):
+    rules = copy_rules(tmp_path)
+    lexicon = rules / "lexicon" / "intake.yaml"
+    lexicon.write_text(lexicon.read_text(encoding="utf-8").replace("channels: [im_group]", "channels: [carrier_pigeon]"),
+                       encoding="utf-8")
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        assert any("unknown channel `carrier_pigeon`" in p.message for p in exc.problems)
+    else:
+        raise AssertionError("an unknown channel was accepted")
+
+
+def test_ask_validates_choices_against_the_loaded_rules():
+    runner = CliRunner()
+    result = runner.invoke(cli, ["--rules", str(RULES), "ask", "x", "--plan", "S9"])
+    assert result.exit_code == 2 and "S1, S2, S3, S4" in result.output
+    result = runner.invoke(cli, ["--rules", str(RULES), "ask", "does the Enterprise plan have a TAM?"])
+    assert result.exit_code == 0 and "fact: S2 (Enterprise) does not include" in result.output
