@@ -23,6 +23,7 @@ from sqlalchemy import Integer
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
 from sqlalchemy import case
 from sqlalchemy import create_engine
 from sqlalchemy import event
@@ -51,6 +52,8 @@ SHORT = 32  # plan, severity, scope, lang: rule-book ids
 NAME = 64  # software and channel ids
 ARTICLE_ID = 200
 QUERY_KEY = 500  # the longest query the core accepts (kb.knowledge.MAX_QUERY)
+VOTER = 64
+STATUS_OPEN = "open"
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 NUMBER_ATTEMPTS = 8
 MIGRATION_LOCK = 0x6B625F6D6967  # pg_advisory_xact_lock key ("kb_mig") serialising concurrent upgrades
@@ -112,17 +115,24 @@ class Ticket(Base):
     deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     # The deadline's own UTC offset, so the ticket shows it in the zone the rules computed it in.
     deadline_utc_offset: Mapped[int | None] = mapped_column(Integer)
+    # How the target is meant: "response" (an engineer responds) or "accepted" (the ticket is accepted).
+    response_kind: Mapped[str | None] = mapped_column(String(SHORT))
     rules: Mapped[list] = mapped_column(JSON)
+    # The rule trace in every UI language, {lang: [...]}, so a reader sees it in their own; NULL on old tickets.
+    traces: Mapped[dict | None] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), server_default=STATUS_OPEN)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Vote(Base):
-    """One reader's "was this article helpful" answer."""
+    """One reader's "was this article helpful" answer; a voter (a browser session) has one vote per article."""
 
     __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("article_id", "voter", name="uq_votes_article_id_voter"),)
 
     id: Mapped[int] = mapped_column(ID, primary_key=True)
     article_id: Mapped[str] = mapped_column(String(ARTICLE_ID), index=True)
+    voter: Mapped[str | None] = mapped_column(String(VOTER))
     helpful: Mapped[bool] = mapped_column(Boolean)
     lang: Mapped[str] = mapped_column(String(SHORT))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
@@ -187,9 +197,12 @@ class Store:
     # Tickets
 
     def create_ticket(self, *, plan: str, severity: str | None, software: str | None, subject: str, description: str,
-                      contact: str, lang: str, decision: dict) -> dict:
-        """Store a ticket with its decision; the plaintext token is returned here and never again."""
-        fields = _ticket_fields(plan, severity, software, subject, description, contact, lang, decision)
+                      contact: str, lang: str, decision: dict, traces: dict | None = None) -> dict:
+        """Store a ticket with its decision; the plaintext token is returned here and never again.
+
+        `traces` holds the decision's rule trace in other languages ({lang: rules}); the ticket is then shown in the
+        reader's language (get_ticket's `lang`)."""
+        fields = _ticket_fields(plan, severity, software, subject, description, contact, lang, decision, traces)
         token = secrets.token_urlsafe(16)
         for attempt in range(NUMBER_ATTEMPTS):
             now = _now()
@@ -204,9 +217,11 @@ class Store:
                 return _ticket_dict(ticket, token)
         raise AssertionError("unreachable")
 
-    def get_ticket(self, number: str, token: str) -> dict:
-        """The ticket if `token` is its token; the same NotFound whether the number or the token is wrong."""
-        if not isinstance(number, str) or not isinstance(token, str):
+    def get_ticket(self, number: str, token: str, lang: str | None = None) -> dict:
+        """The ticket if `token` is its token; the same NotFound whether the number or the token is wrong.
+
+        With `lang`, the rule trace is given in that language when the ticket has it (else in the ticket's own)."""
+        if not isinstance(number, str) or not isinstance(token, str) or not _clean(number) or not _clean(token):
             raise NotFound(_NOT_FOUND)
         with self._read.begin() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
@@ -214,15 +229,37 @@ class Store:
         matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
         if ticket is None or not matches:
             raise NotFound(_NOT_FOUND)
-        return _ticket_dict(ticket)
+        return _ticket_dict(ticket, lang=lang)
 
     # Votes
 
-    def record_vote(self, article_id: str, helpful: bool, lang: str) -> None:
-        """Count one helpful / not helpful answer for an article."""
-        vote = Vote(article_id=_article_id(article_id), helpful=bool(helpful), lang=_lang(lang), created_at=_now())
-        with self._write.begin() as session:
-            session.add(vote)
+    def record_vote(self, article_id: str, helpful: bool, lang: str, voter: str | None = None) -> None:
+        """Count one helpful / not helpful answer for an article.
+
+        With a `voter` (e.g. a browser session's id) the voter has one vote per article: voting again replaces it."""
+        article_id, lang = _article_id(article_id), _lang(lang)
+        voter = _short("voter", voter, VOTER, optional=True)
+        for attempt in range(2):
+            try:
+                with self._write.begin() as session:
+                    if voter is not None:
+                        found = session.execute(update(Vote).where(Vote.article_id == article_id, Vote.voter == voter)
+                                                .values(helpful=bool(helpful), lang=lang, created_at=_now())).rowcount
+                        if found:
+                            return
+                    session.add(Vote(article_id=article_id, voter=voter, helpful=bool(helpful), lang=lang,
+                                     created_at=_now()))
+                return
+            except IntegrityError:  # the same voter's vote inserted concurrently: update it instead
+                if voter is None or attempt:
+                    raise
+
+    def vote_of(self, article_id: str, voter: str | None) -> bool | None:
+        """The voter's vote on an article: True (helpful), False, or None when they have not voted."""
+        if not voter:
+            return None
+        with self._read.begin() as session:
+            return session.scalar(select(Vote.helpful).where(Vote.article_id == article_id, Vote.voter == voter))
 
     def vote_counts(self, article_id: str) -> dict:
         """{"helpful": n, "not_helpful": m} for an article (zeros when nobody voted)."""
@@ -272,27 +309,36 @@ class Store:
                 raise NotFound(f"no ask log {log_id}")
 
     def unanswered(self, limit: int = 50) -> list[dict]:
-        """Searches and questions that found nothing, or that nobody clicked or called solved, by normalised query."""
+        """Searches and questions that found nothing, or that nobody clicked or called solved, by normalised query.
+
+        `key` is the normalised query the rows are grouped by; `query` is the latest wording as typed."""
         if limit < 1:
             raise InvalidInput("limit", "must be at least 1")
         one, zero = literal_column("1"), literal_column("0")
-        searches = select(SearchLog.query_key.label("query"), one.label("search"), zero.label("ask"),
-                          case((SearchLog.result_count == 0, 1), else_=0).label("empty"), zero.label("ticket"),
-                          SearchLog.created_at.label("at")) \
+        searches = select(SearchLog.query_key.label("key"), SearchLog.query.label("typed"), one.label("search"),
+                          zero.label("ask"), case((SearchLog.result_count == 0, 1), else_=0).label("empty"),
+                          zero.label("ticket"), SearchLog.created_at.label("at"), SearchLog.id.label("id")) \
             .where(or_(SearchLog.result_count == 0, SearchLog.clicked_article_id.is_(None)))
-        asks = select(AskLog.query_key, zero, one, case((AskLog.result_count == 0, 1), else_=0),
-                      case((AskLog.outcome == "ticket", 1), else_=0), AskLog.created_at) \
+        asks = select(AskLog.query_key, AskLog.question, zero, one, case((AskLog.result_count == 0, 1), else_=0),
+                      case((AskLog.outcome == "ticket", 1), else_=0), AskLog.created_at, AskLog.id) \
             .where(or_(AskLog.result_count == 0, AskLog.outcome.is_(None), AskLog.outcome != "deflected"))
         rows = union_all(searches, asks).subquery()
         count = func.count().label("count")
         last_seen = func.max(rows.c.at).label("last_seen")
-        report = select(rows.c.query, count, func.sum(rows.c.search).label("searches"), func.sum(rows.c.ask).label("asks"),
+        report = select(rows.c.key, count, func.sum(rows.c.search).label("searches"), func.sum(rows.c.ask).label("asks"),
                         func.sum(rows.c.empty).label("no_results"), func.sum(rows.c.ticket).label("tickets"), last_seen) \
-            .group_by(rows.c.query).order_by(count.desc(), last_seen.desc(), rows.c.query).limit(limit)
+            .group_by(rows.c.key).order_by(count.desc(), last_seen.desc(), rows.c.key).limit(limit).subquery()
+        # The latest wording of each group, as the customer typed it.
+        latest = select(rows.c.key, rows.c.typed, func.row_number().over(
+            partition_by=rows.c.key, order_by=(rows.c.at.desc(), rows.c.search.desc(), rows.c.id.desc())).label("n")) \
+            .subquery()
+        query = select(report, latest.c.typed).join(latest, (latest.c.key == report.c.key) & (latest.c.n == 1)) \
+            .order_by(report.c.count.desc(), report.c.last_seen.desc(), report.c.key)
         with self._read.begin() as session:
-            result = session.execute(report).mappings().all()
-        return [dict(r, searches=int(r["searches"]), asks=int(r["asks"]), no_results=int(r["no_results"]),
-                     tickets=int(r["tickets"]), last_seen=r["last_seen"].isoformat()) for r in result]
+            result = session.execute(query).mappings().all()
+        return [{"query": " ".join(r["typed"].split())[:QUERY_KEY] or r["key"], "key": r["key"], "count": r["count"],
+                 "searches": int(r["searches"]), "asks": int(r["asks"]), "no_results": int(r["no_results"]),
+                 "tickets": int(r["tickets"]), "last_seen": _utc(r["last_seen"]).isoformat()} for r in result]
 
     def _insert(self, entry: Base) -> int:
         with self._write.begin() as session:
@@ -328,9 +374,13 @@ def _real_sqlite_transactions(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("kb_begin") else "BEGIN")
 
 
-def _ticket_fields(plan, severity, software, subject, description, contact, lang, decision) -> dict[str, Any]:
+def _ticket_fields(plan, severity, software, subject, description, contact, lang, decision, traces) -> dict[str, Any]:
     if not isinstance(decision, dict):
         raise InvalidInput("decision", "must be a decision dict")
+    rules = list(decision.get("rules") or [])
+    if traces is not None and (not isinstance(traces, dict) or set(traces) - set(LANGS)
+                               or not all(isinstance(v, list) for v in traces.values())):
+        raise InvalidInput("traces", "must map zh and en to rule lists")
     channels = decision.get("channels") or []
     deadline = _deadline(decision.get("deadline"))
     decided_severity = (decision.get("severity") or {}).get("id")
@@ -348,11 +398,14 @@ def _ticket_fields(plan, severity, software, subject, description, contact, lang
         "response_target_minutes": decision.get("response_target_minutes"),
         "deadline": deadline,
         "deadline_utc_offset": int(deadline.utcoffset().total_seconds() // 60) if deadline else None,
-        "rules": list(decision.get("rules") or []),
+        "response_kind": _short("response_kind", decision.get("response_kind"), SHORT, optional=True),
+        "rules": rules,
+        "traces": {**(traces or {}), lang: rules},
+        "status": STATUS_OPEN,
     }
 
 
-def _ticket_dict(t: Ticket, token: str | None = None) -> dict:
+def _ticket_dict(t: Ticket, token: str | None = None, lang: str | None = None) -> dict:
     deadline = None
     if t.deadline is not None:
         zone = dt.timezone(dt.timedelta(minutes=t.deadline_utc_offset or 0))
@@ -360,8 +413,9 @@ def _ticket_dict(t: Ticket, token: str | None = None) -> dict:
     secret = {"token": token} if token else {}
     return {"number": t.number, **secret, "plan": t.plan, "severity": t.severity, "software": t.software, "subject": t.subject,
             "description": t.description, "contact": t.contact, "lang": t.lang, "scope": t.scope, "channel": t.channel,
-            "response_target_minutes": t.response_target_minutes, "deadline": deadline,
-            "created_at": t.created_at.astimezone(dt.UTC).isoformat(), "rules": t.rules}
+            "response_target_minutes": t.response_target_minutes, "response_kind": t.response_kind, "deadline": deadline,
+            "status": t.status or STATUS_OPEN, "created_at": t.created_at.astimezone(dt.UTC).isoformat(),
+            "rules": (t.traces or {}).get(lang or t.lang, t.rules)}
 
 
 def _deadline(value) -> dt.datetime | None:
@@ -376,8 +430,19 @@ def _deadline(value) -> dt.datetime | None:
     return moment
 
 
+def _clean(value: str) -> bool:
+    """No NUL (PostgreSQL text refuses it) and no lone surrogate (not encodable as UTF-8)."""
+    if "\x00" in value:
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _sized(field: str, value, low: int, high: int) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _clean(value):
         raise InvalidInput(field, "must be text")
     value = value.strip()
     if not low <= len(value) <= high:
@@ -392,9 +457,14 @@ def _short(field: str, value, high: int, optional: bool = False) -> str | None:
 
 
 def _text(field: str, value) -> str:
-    if not isinstance(value, str):
+    if not isinstance(value, str) or not _clean(value):
         raise InvalidInput(field, "must be text")
     return value
+
+
+def _utc(value) -> dt.datetime:
+    moment = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=dt.UTC) if moment.tzinfo is None else moment.astimezone(dt.UTC)
 
 
 def _lang(value) -> str:

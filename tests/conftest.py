@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,29 @@ ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
 ARTICLES = ROOT / "articles"
 DATA = Path(__file__).resolve().parent / "data"
+
+# Questions and a ticket the site and the API tests share.
+IN_SCOPE = "sshd fails to start after editing sshd_config"
+OUT_OF_SCOPE = "how do I install MySQL on my server"
+TICKET = {"plan": "S3", "severity": "degraded", "software": "ssh", "subject": IN_SCOPE,
+          "description": "Bad configuration option: PermitRootLogn", "contact": "ops@example.com", "lang": "en"}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def text_of(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def error_of(response, status: int) -> dict:
+    """The JSON error body of a response that must have this status."""
+    assert response.status_code == status, response.get_data(as_text=True)
+    assert response.is_json
+    return response.json["error"]
+
+
+def sign_in(app, client) -> None:
+    """Sign in to the engineer pages with the app's engineer token."""
+    assert client.post("/engineer/login", data={"token": app.config["KB_ENGINEER_TOKEN"]}).status_code == 302
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +78,11 @@ def app(knowledge, tmp_path):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+@pytest.fixture
+def en(app):
+    """A client whose browser prefers English."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
+    return client

@@ -2,22 +2,23 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from tests.conftest import CJK
+from tests.conftest import IN_SCOPE
+from tests.conftest import OUT_OF_SCOPE
+from tests.conftest import ROOT
+from tests.conftest import TICKET
+from tests.conftest import error_of
 from webapp import create_app
 
-OUT_OF_SCOPE = "how do I install MySQL on my server"
-IN_SCOPE = "sshd fails to start after editing sshd_config"
-TICKET = {"plan": "S3", "severity": "degraded", "software": "ssh", "subject": IN_SCOPE,
-          "description": "Bad configuration option: PermitRootLogn", "contact": "ops@example.com", "lang": "en"}
 
-
-def error_of(response, status: int) -> dict:
-    assert response.status_code == status, response.get_data(as_text=True)
-    assert response.is_json
-    return response.json["error"]
+def post_raw(client, path: str, body: dict, **kwargs):
+    """JSON with \\u escapes kept as written (a lone surrogate cannot be sent any other way)."""
+    return client.post(path, data=json.dumps(body), content_type="application/json", **kwargs)
 
 
 # --- search ------------------------------------------------------------------------------------------------------
@@ -78,6 +79,36 @@ def test_too_long_query_message_says_the_limit_in_chinese(client):
     assert error["message"] == "输入有误（搜索词）：最多 500 个字符"
 
 
+@pytest.mark.parametrize(("how", "lang"), [({"headers": {"Accept-Language": "zh-CN"}}, "zh"),
+                                           ({"headers": {"Accept-Language": "en-US"}}, "en")])
+def test_api_search_without_lang_uses_the_request_language(client, how, lang):
+    data = client.get("/api/v1/search", query_string={"q": "ssh"}, **how).json
+    assert data["results"] and {h["lang"] for h in data["results"]} == {lang}
+
+
+def test_api_search_without_lang_follows_the_cookie_first(client):
+    client.set_cookie("lang", "en")
+    data = client.get("/api/v1/search", query_string={"q": "防火墙"}, headers={"Accept-Language": "zh-CN"}).json
+    assert {h["lang"] for h in data["results"]} == {"en"}
+
+
+def test_api_refuses_unknown_query_parameters(client):
+    error = error_of(client.get("/api/v1/search", query_string={"q": "ssh", "lnag": "en"}), 400)
+    assert (error["field"], error["code"]) == ("lnag", "invalid_input")
+    assert error_of(client.get("/api/v1/plans", query_string={"x": "1"}), 400)["field"] == "x"
+    assert client.get("/api/v1/plans", query_string={"lang": "en"}).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "params", "field"), [
+    ("/api/v1/search", {"q": "ssh\x00"}, "q"),
+    ("/api/v1/search", {"q": "ssh", "software": "ssh\x00"}, "software"),
+    ("/api/v1/tickets/T20261201-AAAAAA", {"token": "abc\x00"}, "token"),
+    ("/api/v1/tickets/T2026\x00", {"token": "abc"}, "number"),
+])
+def test_get_parameters_refuse_control_characters(client, path, params, field):
+    assert error_of(client.get(path, query_string=params), 400)["field"] == field
+
+
 # --- ask ---------------------------------------------------------------------------------------------------------
 
 
@@ -110,6 +141,18 @@ def test_ask_answers_in_the_language_asked_for(client):
     assert data["lang"] == "zh" and data["channels"][0]["name"] == "工单支持"
 
 
+def test_api_ask_answers_in_the_request_language(client):
+    data = client.post("/api/v1/ask", json={"question": "sshd 启动失败", "plan": "S3"},
+                       headers={"Accept-Language": "en"}).json
+    assert data["lang"] == "en" and data["channels"][0]["name"] == "Ticket"
+    assert {h["lang"] for h in data["articles"]} == {"en"}
+    data = client.post("/api/v1/ask", json={"question": IN_SCOPE, "plan": "S3"}, headers={"Accept-Language": "zh"}).json
+    assert data["lang"] == "zh"
+    data = client.post("/api/v1/ask", json={"question": IN_SCOPE, "plan": "S3", "lang": "en"},
+                       headers={"Accept-Language": "zh"}).json
+    assert data["lang"] == "en"
+
+
 @pytest.mark.parametrize(("body", "field"), [
     ({}, "question"),
     ({"question": ""}, "question"),
@@ -133,11 +176,37 @@ def test_ask_rejects_bad_bodies_naming_the_field(client, body, field):
     assert (error["code"], error["field"]) == ("invalid_input", field)
 
 
+@pytest.mark.parametrize(("body", "field"), [
+    ({"question": "ssh \ud800 fails", "plan": "S3"}, "question"),
+    ({"question": "ssh \x00 fails", "plan": "S3"}, "question"),
+    ({"question": "ssh \x1b[31m fails"}, "question"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "5x8", "city": "Shang\x00hai"}}, "onsite_city"),
+    ({"question": IN_SCOPE, "onsite": {"mode": "5x8", "city": "\udfff"}}, "onsite_city"),
+    ({"question": IN_SCOPE, "\ud800": 1}, "body"),
+])
+def test_ask_refuses_surrogates_and_control_characters(client, body, field):
+    error = error_of(post_raw(client, "/api/v1/ask", body, headers={"Accept-Language": "en"}), 400)
+    assert (error["code"], error["field"]) == ("invalid_input", field)
+    assert error["message"].startswith("Invalid ")
+
+
 def test_ask_error_language_follows_the_body(client):
     error = error_of(client.post("/api/v1/ask", json={"question": "", "lang": "zh"}, headers={"Accept-Language": "en"}), 400)
     assert error["message"] == "输入有误（问题）：不能为空"
     error = error_of(client.post("/api/v1/ask", json={"question": "", "lang": "en"}), 400)
     assert error["message"] == "Invalid question: must not be empty"
+
+
+@pytest.mark.parametrize(("lang", "message"), [("en", "Invalid question: must not contain control characters"),
+                                               ("zh", "输入有误（问题）：不能包含控制字符")])
+def test_control_character_message_names_the_field_in_both_languages(client, lang, message):
+    error = error_of(post_raw(client, "/api/v1/ask", {"question": "a\x00b", "lang": lang}), 400)
+    assert error["message"] == message
+
+
+def test_surrogate_message_in_chinese(client):
+    error = error_of(post_raw(client, "/api/v1/ask", {"question": "a\ud800b", "lang": "zh"}), 400)
+    assert error["message"] == "输入有误（问题）：包含无效字符（孤立的代理码位）"
 
 
 def test_ask_needs_json(client):
@@ -147,6 +216,19 @@ def test_ask_needs_json(client):
 
 def test_ask_with_broken_json_is_a_400(client):
     response = client.post("/api/v1/ask", data="{not json", content_type="application/json")
+    assert error_of(response, 400)["field"] == "body"
+
+
+@pytest.mark.parametrize("raw", ["{not json", '{"question": "x"', "\xff\xfe", ""])
+def test_malformed_json_says_invalid_json(client, raw):
+    response = client.post("/api/v1/ask", data=raw, content_type="application/json", headers={"Accept-Language": "en"})
+    error = error_of(response, 400)
+    assert error["field"] == "body"
+    assert error["message"] == "Invalid request body: is not valid JSON"
+
+
+def test_deeply_nested_json_is_a_400(client):
+    response = client.post("/api/v1/ask", data="[" * 5000 + "]" * 5000, content_type="application/json")
     assert error_of(response, 400)["field"] == "body"
 
 
@@ -185,6 +267,11 @@ def test_missing_article_is_a_json_404(client):
     assert error["code"] == "not_found" and "field" not in error
 
 
+def test_error_detail_never_echoes_long_input(client):
+    error = error_of(client.get("/api/v1/articles/" + "x" * 10_000), 404)
+    assert len(error.get("detail", "")) <= 200
+
+
 def test_unknown_api_path_is_a_json_404(client):
     assert error_of(client.get("/api/v1/nothing-here"), 404)["code"] == "not_found"
 
@@ -209,9 +296,21 @@ def test_ticket_with_the_wrong_token_is_not_found(client):
     assert error_of(client.get(f"/api/v1/tickets/{ticket['number']}"), 400)["field"] == "token"
 
 
+def test_api_ticket_trace_follows_the_request_language(client):
+    ticket = client.post("/api/v1/tickets", json=dict(TICKET, lang="zh")).json
+    assert ticket["response_kind"] == "response" and ticket["status"] == "open"
+    again = client.get(f"/api/v1/tickets/{ticket['number']}", query_string={"token": ticket["token"], "lang": "en"}).json
+    assert not any(CJK.search(r["reason"]) for r in again["rules"] if r["kind"] == "rule")
+
+
 def test_ticket_without_optional_fields_is_created(client):
     body = {k: TICKET[k] for k in ("plan", "subject", "description", "contact")}
     assert client.post("/api/v1/tickets", json=body).status_code == 201
+
+
+def test_description_may_have_line_breaks_and_tabs(client):
+    response = post_raw(client, "/api/v1/tickets", dict(TICKET, description="line one\n\tline two\r\nline three"))
+    assert response.status_code == 201
 
 
 @pytest.mark.parametrize(("change", "field"), [
@@ -232,6 +331,24 @@ def test_ticket_without_optional_fields_is_created(client):
 def test_ticket_rejects_bad_fields(client, change, field):
     error = error_of(client.post("/api/v1/tickets", json=dict(TICKET, **change)), 400)
     assert (error["code"], error["field"]) == ("invalid_input", field)
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"subject": "sshd \ud800 fails"}, "subject"),
+    ({"contact": "a@b.c\udfff"}, "contact"),
+    ({"description": "NUL \x00 in the description text"}, "description"),
+    ({"subject": "two\nlines"}, "subject"),
+    ({"contact": "ops@example.com\x07"}, "contact"),
+])
+def test_ticket_refuses_surrogates_and_control_characters(client, change, field):
+    error = error_of(post_raw(client, "/api/v1/tickets", dict(TICKET, **change)), 400)
+    assert error["field"] == field
+
+
+def test_api_ticket_lists_every_bad_field(client):
+    error = error_of(client.post("/api/v1/tickets", json=dict(TICKET, subject="ab", contact="xyz")), 400)
+    assert error["field"] == "subject"
+    assert [e["field"] for e in error["errors"]] == ["subject", "contact"]
 
 
 def test_ticket_needs_json(client):
@@ -285,3 +402,20 @@ def test_openapi_operations_have_parameters_bodies_responses_and_errors(client):
     assert set(error["required"]) == {"code", "message"} and "field" in error["properties"]
     refs = set(re.findall(r'"#/components/(\w+)/(\w+)"', client.get("/api/openapi.json").get_data(as_text=True)))
     assert all(name in doc["components"][kind] for kind, name in refs)
+
+
+def test_openapi_says_unknown_parameters_are_refused(client):
+    assert "unknown query parameters are refused" in client.get("/api/openapi.json").json["info"]["description"].lower()
+
+
+def test_openapi_enums_come_from_the_rule_book(client, knowledge):
+    schemas = client.get("/api/openapi.json").json["components"]["schemas"]
+    book = knowledge.book
+    assert schemas["AskRequest"]["properties"]["plan"]["enum"] == list(book.plans)
+    assert schemas["TicketRequest"]["properties"]["severity"]["enum"] == list(book.severities)
+    assert schemas["Onsite"]["properties"]["mode"]["enum"] == [m["id"] for m in book.onsite["modes"]]
+    source = (ROOT / "webapp" / "openapi.py").read_text(encoding="utf-8")
+    for plan_id in book.plans:
+        assert f'"{plan_id}"' not in source
+    for severity in book.severities:
+        assert f'"{severity}"' not in source

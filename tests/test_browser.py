@@ -31,7 +31,8 @@ class QuietHandler(WSGIRequestHandler):
 @pytest.fixture(scope="module")
 def base_url(knowledge, tmp_path_factory):
     db = tmp_path_factory.mktemp("browser") / "kb.sqlite3"
-    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "browser-tests"})
+    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "browser-tests",
+                      "KB_ENGINEER_TOKEN": "browser-tests-engineer"})
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -136,3 +137,61 @@ def test_skip_link_is_first_and_visible_on_focus(page):
     skip = page.get_by_role("link", name="Skip to content")
     expect(skip).to_be_focused()
     expect(skip).to_be_in_viewport()
+
+
+# --- audit fixes (2026-12-01) ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def phone(browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="en-US", viewport={"width": 390, "height": 844},
+                                  is_mobile=True, has_touch=True)
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("article", ["plans-overview-en", "plans-overview-zh", "plans-third-party-software-zh"])
+def test_article_tables_do_not_make_a_phone_scroll_sideways(phone, article):
+    phone.goto(f"/articles/{article}")
+    expect(phone.locator(".article-body table").first).to_be_visible()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_assistant_on_a_phone_lands_on_the_decision(phone):
+    phone.goto("/assistant")
+    phone.get_by_label("Your question").fill(IN_SCOPE)
+    phone.get_by_label("Plan").select_option("S3")
+    phone.get_by_role("button", name="Check").click()
+    expect(phone.locator("#decision .badge")).to_be_in_viewport()
+    assert phone.evaluate("location.hash") == "#decision"
+    marker = phone.evaluate("getComputedStyle(document.querySelector('details.trace summary'), '::before').content")
+    assert "\u25b8" in marker
+
+
+def test_failed_ticket_submit_focuses_the_error_summary(page):
+    page.goto("/tickets/new")
+    page.get_by_label("Plan").select_option("S3")
+    page.get_by_label("Subject").fill("sshd down")
+    page.get_by_label("Description").fill("sshd is down since noon")
+    page.get_by_label("Contact").fill("xyz")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator("#form-error")).to_be_focused()
+    expect(page.locator("#form-error")).to_contain_text("email address")
+
+
+def test_vote_thanks_is_visible_next_to_the_form(phone):
+    phone.goto("/articles/ssh-host-keys-en")
+    phone.get_by_role("button", name="No").click()
+    status = phone.locator(".vote [role=status]")
+    expect(status).to_contain_text("Thank you for your feedback!")
+    expect(status).to_be_in_viewport()
+    expect(phone.locator(".vote").get_by_role("link", name="Ask the assistant")).to_be_visible()
+
+
+def test_no_favicon_404(page):
+    failed = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto("/")
+    page.wait_for_load_state("networkidle")
+    assert failed == []

@@ -10,7 +10,6 @@ import secrets
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -25,11 +24,12 @@ from kb.errors import InvalidInput
 from kb.errors import NotFound
 from kb.store import Base
 from kb.store import Store
+from tests.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("KB_TEST_DATABASE_URL")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres,
                                                          pytest.mark.skipif(not PG_URL, reason="KB_TEST_DATABASE_URL not set")])]
+HEAD = "0002"
 TABLES = {"tickets", "votes", "search_logs", "ask_logs", "alembic_version"}
 DECISION = {
     "scope": "in",
@@ -92,7 +92,7 @@ def test_upgrade_twice_is_harmless(store):
     store.upgrade()
     assert store.get_ticket(ticket["number"], ticket["token"]) == {k: v for k, v in ticket.items() if k != "token"}
     with store.engine.connect() as connection:
-        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+        assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
 
 
 def test_concurrent_upgrades_wait_for_each_other(database_url):
@@ -112,7 +112,30 @@ def test_concurrent_upgrades_wait_for_each_other(database_url):
     try:
         assert TABLES <= set(inspect(s.engine).get_table_names())
         with s.engine.connect() as connection:
-            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == ["0001"]
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [HEAD]
+    finally:
+        s.close()
+
+
+def test_upgrade_from_0001_keeps_old_tickets_and_votes(database_url):
+    from alembic import command
+
+    from kb.store import alembic_config
+
+    s = Store(database_url)
+    try:
+        with s.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0001")
+            connection.execute(text(
+                "INSERT INTO tickets (number, token_hash, plan, subject, description, contact, lang, scope, rules, created_at)"
+                " VALUES ('T20261101-AAAAAA', :hash, 'S4', 'old one', 'an old ticket text', 'a@b.cn', 'zh', 'in', '[]',"
+                " '2026-11-01 01:00:00')"), {"hash": hashlib.sha256(b"tok").hexdigest()})
+            connection.execute(text("INSERT INTO votes (article_id, helpful, lang, created_at)"
+                                    " VALUES ('a-en', true, 'en', '2026-11-01 01:00:00')"))
+        s.upgrade()
+        old = s.get_ticket("T20261101-AAAAAA", "tok", lang="en")
+        assert (old["status"], old["response_kind"], old["rules"]) == ("open", None, [])
+        assert s.vote_counts("a-en") == {"helpful": 1, "not_helpful": 0}
     finally:
         s.close()
 
@@ -165,6 +188,18 @@ def test_ticket_without_channel_or_deadline_and_with_the_assumed_severity(store)
     assert store.get_ticket(ticket["number"], ticket["token"])["scope"] == "out"
 
 
+def test_ticket_keeps_response_kind_status_and_the_trace_in_both_languages(store):
+    english = [dict(DECISION["rules"][0], reason="This is a port-connectivity problem.")]
+    ticket = open_ticket(store, decision=dict(DECISION, response_kind="accepted"), traces={"en": english})
+    assert (ticket["response_kind"], ticket["status"]) == ("accepted", "open")
+    assert ticket["rules"] == DECISION["rules"]  # the ticket's own language
+    assert store.get_ticket(ticket["number"], ticket["token"], lang="en")["rules"] == english
+    assert store.get_ticket(ticket["number"], ticket["token"], lang="zh")["rules"] == DECISION["rules"]
+    with pytest.raises(InvalidInput) as exc:
+        open_ticket(store, traces={"fr": []})
+    assert exc.value.field == "traces"
+
+
 def test_wrong_token_or_number_is_not_found_alike(store):
     ticket = open_ticket(store)
     with pytest.raises(NotFound) as wrong_token:
@@ -192,6 +227,14 @@ def test_ticket_validation(store, field, value):
         assert connection.execute(text("SELECT count(*) FROM tickets")).scalar_one() == 0
 
 
+@pytest.mark.parametrize(("field", "value"), [("subject", "sshd \ud800 fails"), ("contact", "a@b.c\udfff"),
+                                              ("description", "NUL \x00 in the middle of it")])
+def test_ticket_refuses_text_the_database_cannot_keep(store, field, value):
+    with pytest.raises(InvalidInput) as exc:
+        open_ticket(store, **{field: value})
+    assert exc.value.field == field
+
+
 def test_ticket_length_limits_are_inclusive(store):
     ticket = open_ticket(store, subject="abc", description="x" * 5000, contact="a" * 200, lang="en")
     assert (len(ticket["subject"]), len(ticket["description"]), len(ticket["contact"])) == (3, 5000, 200)
@@ -215,6 +258,19 @@ def test_votes_are_counted_per_article(store):
     store.record_vote("sftp-chroot-zh", False, "zh")
     assert store.vote_counts("ssh-publickey-denied-en") == {"helpful": 2, "not_helpful": 1}
     assert store.vote_counts("sftp-chroot-zh") == {"helpful": 0, "not_helpful": 1}
+
+
+def test_one_vote_per_voter_and_article_the_last_one_counts(store):
+    for helpful in (True, True, False):
+        store.record_vote("ssh-timeout-en", helpful, "en", voter="session-a")
+    store.record_vote("ssh-timeout-en", True, "en", voter="session-b")
+    store.record_vote("ssh-timeout-zh", True, "zh", voter="session-a")
+    assert store.vote_counts("ssh-timeout-en") == {"helpful": 1, "not_helpful": 1}
+    assert store.vote_of("ssh-timeout-en", "session-a") is False
+    assert store.vote_of("ssh-timeout-en", "session-c") is None
+    assert store.vote_of("ssh-timeout-zh", "session-a") is True
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM votes WHERE voter = 'session-a'")).scalar_one() == 2
 
 
 def test_vote_validation(store):
@@ -267,7 +323,9 @@ def test_unanswered_groups_normalised_queries_most_frequent_first(store):
     store.log_ask("MySQL 安装", "zh", None, "out", None, [])
 
     rows = store.unanswered()
-    assert [(r["query"], r["count"]) for r in rows] == [("ssh timeout", 3), ("mysql 安装", 1), ("vsftpd 被动模式 列表超时", 1)]
+    assert [(r["key"], r["count"]) for r in rows] == [("ssh timeout", 3), ("mysql 安装", 1), ("vsftpd 被动模式 列表超时", 1)]
+    # Shown as typed (the latest wording, whitespace collapsed), grouped by the normalised key.
+    assert [r["query"] for r in rows] == ["ＳＳＨ timeout", "MySQL 安装", "vsftpd 被动模式 列表超时"]
     ssh, mysql, ftp = rows
     assert (ssh["searches"], ssh["asks"], ssh["no_results"], ssh["tickets"]) == (3, 0, 2, 0)
     assert (mysql["searches"], mysql["asks"], mysql["no_results"], mysql["tickets"]) == (0, 1, 1, 0)
@@ -285,3 +343,13 @@ def test_log_validation(store):
     with pytest.raises(InvalidInput) as exc:
         store.log_ask("ssh", "en", None, "in", None, "ssh-timeout-en")
     assert exc.value.field == "results"
+
+
+def test_logs_refuse_text_the_database_cannot_keep(store):
+    for bad in ("ssh\x00", "ssh \ud800"):
+        with pytest.raises(InvalidInput):
+            store.log_search(bad, "en", [])
+        with pytest.raises(InvalidInput):
+            store.log_ask(bad, "en", None, "in", None, [])
+    with pytest.raises(NotFound):
+        store.get_ticket("T\x00", "tok")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -10,6 +11,7 @@ from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
+log = logging.getLogger(__name__)
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
@@ -30,6 +32,8 @@ def create_app(test_config=None):
         # Questions and tickets are small; anything bigger is a mistake or an attack.
         MAX_CONTENT_LENGTH=64 * 1024,
         SECRET_KEY=None,
+        # Opens the engineer pages; unset: a random one, generated once into instance/engineer_token.
+        KB_ENGINEER_TOKEN=None,
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -40,6 +44,8 @@ def create_app(test_config=None):
         app.config.from_mapping(test_config)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = secrets.token_hex(32) if app.testing else _saved_secret_key(instance)
+    if not app.config["KB_ENGINEER_TOKEN"]:
+        app.config["KB_ENGINEER_TOKEN"] = secrets.token_urlsafe(24) if app.testing else _saved_engineer_token(instance)
     if app.config["KB_DATABASE_URL"].startswith(f"sqlite:///{instance}"):
         instance.mkdir(parents=True, exist_ok=True)
 
@@ -85,11 +91,27 @@ def _override_from_env(app: Flask) -> None:
 
 def _saved_secret_key(instance: Path) -> str:
     """Read instance/secret_key, creating it once so sessions survive restarts."""
-    path = instance / "secret_key"
+    return _saved_secret(instance / "secret_key", lambda: secrets.token_hex(32))[0]
+
+
+def _saved_engineer_token(instance: Path) -> str:
+    """Read instance/engineer_token, creating it once; the log says where it is (and the token when it is new)."""
+    path = instance / "engineer_token"
+    token, created = _saved_secret(path, lambda: secrets.token_urlsafe(24))
+    if created:
+        log.warning("Engineer pages: generated the engineer token %s (kept in %s; set KB_ENGINEER_TOKEN to choose one)",
+                    token, path)
+    else:
+        log.warning("Engineer pages: the engineer token is in %s (set KB_ENGINEER_TOKEN to choose one)", path)
+    return token
+
+
+def _saved_secret(path: Path, make) -> tuple[str, bool]:
+    """The secret kept in `path` (owner-only), made once; and whether it was made now."""
     if path.exists():
-        return path.read_text().strip()
-    instance.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    path.write_text(key)
+        return path.read_text().strip(), False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = make()
+    path.write_text(value)
     path.chmod(0o600)
-    return key
+    return value, True

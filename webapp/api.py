@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 from flask import abort
+from flask import current_app
 from flask import g
 from flask import jsonify
 from flask import request
@@ -12,6 +13,7 @@ from flask import url_for
 from kb.articles import CATEGORIES
 from webapp import inputs
 from webapp.assistant import answer
+from webapp.i18n import CATEGORY_NAMES
 from webapp.i18n import get_lang
 from webapp.knowledge import get_kb
 from webapp.knowledge import get_store
@@ -21,6 +23,24 @@ from webapp.tickets import open_ticket
 bp = Blueprint("api", __name__, url_prefix="/api")
 ASK_FIELDS = {"question", "plan", "severity", "onsite", "lang"}
 TICKET_FIELDS = {"plan", "severity", "software", "subject", "description", "contact", "lang"}
+SEARCH_PARAMS = {"q", "lang", "software", "category", "limit"}
+
+
+@bp.before_request
+def known_parameters():
+    """Unknown query parameters are refused, as unknown JSON fields are (a typo must not go unnoticed)."""
+    if request.url_rule is None or not request.path.startswith("/api/v1/"):
+        return
+    allowed = getattr(current_app.view_functions.get(request.endpoint), "query_params", set())
+    inputs.query_params(request.args, allowed | {"lang"})  # ?lang= sets the language everywhere
+
+
+def params(*names: str):
+    """Declare the query parameters a GET endpoint takes."""
+    def mark(view):
+        view.query_params = set(names)
+        return view
+    return mark
 
 
 @bp.before_request
@@ -31,31 +51,32 @@ def require_json():
 
 
 def _body(allowed: set[str]) -> dict:
-    """The JSON object body; its `lang` also sets the language of error messages."""
-    data = inputs.json_object(request.get_json(silent=True), allowed)
-    if data.get("lang") in ("zh", "en"):
-        g.lang = data["lang"]
-    return data
+    """The JSON object body; its `lang` sets the language of the answer and of error messages."""
+    raw = inputs.parse_json(request.get_data(cache=True))
+    if isinstance(raw, dict) and raw.get("lang") in ("zh", "en"):
+        g.lang = raw["lang"]
+    return inputs.json_object(raw, allowed)
 
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3.0 description of /api/v1."""
-    return jsonify(document())
+    """The OpenAPI 3.0 description of /api/v1, its enums from the loaded rule book."""
+    return jsonify(document(get_kb().book))
 
 
 @bp.get("/v1/search")
+@params(*SEARCH_PARAMS)
 def search():
-    """Ranked articles for a query, and the id of the search log entry."""
+    """Ranked articles for a query in the request's language (lang, then cookie, then Accept-Language)."""
     kb = get_kb()
     args = request.args
-    lang = inputs.lang(args.get("lang"))
+    lang = inputs.lang(args.get("lang")) or get_lang()
     limit = inputs.integer(args.get("limit"), "limit", low=1, high=50, default=10)
-    software = inputs.choice(args.get("software"), "software", sorted(kb.topics))
-    category = inputs.choice(args.get("category"), "category", CATEGORIES)
+    software = inputs.software(kb.book, args.get("software"), keys=kb.topics)
+    category = inputs.choice(args.get("category"), "category", CATEGORIES, names=[CATEGORY_NAMES[c] for c in CATEGORIES])
     query = inputs.text(args.get("q"), "q")
     hits = kb.search(query, lang=lang, software=software, category=category, limit=limit)
-    log_id = get_store().log_search(query, lang or get_lang(), [h.id for h in hits])
+    log_id = get_store().log_search(query, lang, [h.id for h in hits])
     return {"results": [h.to_dict() for h in hits], "log_id": log_id, "suggestion": hits.suggestion}
 
 
@@ -63,7 +84,7 @@ def search():
 def ask():
     """Decide a question against a plan: scope, channels, deadline, trace; plus suggested articles."""
     data = _body(ASK_FIELDS)
-    lang = inputs.lang(data.get("lang"))
+    lang = inputs.lang(data.get("lang")) or get_lang()
     decision, hits, log_id = answer(inputs.ask_args(get_kb().book, data), lang)
     return dict(decision, articles=[h.to_dict() for h in hits], log_id=log_id)
 
@@ -90,10 +111,12 @@ def create_ticket():
 
 
 @bp.get("/v1/tickets/<number>")
+@params("token", "lang")
 def ticket(number):
-    """A ticket, for whoever has its token."""
-    token = inputs.text(request.args.get("token"), "token", max_len=inputs.MAX_TOKEN)
-    return jsonify(get_store().get_ticket(number, token))
+    """A ticket, for whoever has its token; its rule trace in the request's language."""
+    lang = inputs.lang(request.args.get("lang")) or get_lang()
+    number, token = inputs.ticket_number(number), inputs.token(request.args.get("token"))
+    return jsonify(get_store().get_ticket(number, token, lang=lang))
 
 
 @bp.get("/v1/plans")

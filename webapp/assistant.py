@@ -10,7 +10,7 @@ from flask import url_for
 
 from kb.errors import InvalidInput
 from webapp import inputs
-from webapp.i18n import error_message
+from webapp.i18n import describe
 from webapp.i18n import get_lang
 from webapp.knowledge import get_kb
 from webapp.knowledge import get_store
@@ -19,8 +19,8 @@ bp = Blueprint("assistant", __name__, url_prefix="/assistant")
 SUGGESTIONS = 3
 
 
-def answer(args: dict, lang: str | None) -> tuple[dict, list, int]:
-    """Decide a question, find articles for it and log the ask; shared with the JSON API."""
+def answer(args: dict, lang: str) -> tuple[dict, list, int]:
+    """Decide a question in `lang` (the reader's), find articles for it and log the ask; shared with the JSON API."""
     kb = get_kb()
     decision = kb.ask(**args, lang=lang).to_dict()
     hits = kb.search(args["question"], lang=lang, limit=SUGGESTIONS)
@@ -40,7 +40,7 @@ def ask():
             decision, hits, log_id = answer(args, get_lang())
             help_url = ticket_form_url(book, args, decision, log_id)
         except InvalidInput as exc:
-            error = {"field": exc.field, "message": error_message(exc.code, exc.field, str(exc))}
+            error = describe(exc)
     return render_template("assistant/ask.html", form=request.args, book=book, decision=decision, hits=hits,
                            log_id=log_id, error=error, help_url=help_url), 400 if error else 200
 

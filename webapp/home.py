@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
@@ -11,6 +14,7 @@ from flask import url_for
 from webapp.i18n import COOKIE
 from webapp.i18n import LANGS
 from webapp.i18n import pick
+from webapp.i18n import t
 from webapp.knowledge import get_kb
 
 bp = Blueprint("home", __name__)
@@ -26,28 +30,45 @@ def index():
     return render_template("home/index.html", categories=categories, plans=plan_rows(book))
 
 
+def local_path(target: str) -> str | None:
+    """`target` if it is a path on this site, else None: no open redirect.
+
+    Browsers drop tabs and line breaks inside URLs and read a backslash as a slash, so `/%09/evil.example` (a tab)
+    would go to //evil.example: refuse every control character, space and backslash, then require a bare path."""
+    if not target or any(c.isspace() or unicodedata.category(c) in ("Cc", "Cf", "Cs") for c in target) or "\\" in target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
 def plan_rows(book) -> list[dict]:
     """One row per plan for the plan table: channels, response times and third-party support, worded."""
-    channel_names = {ch["id"]: pick(ch["name"]) for ch in book.channels}
     rows = []
     for plan in book.plans.values():
         response = plan["response"]
         times = [(pick(book.severities[sev]["name"]), minutes) for sev, minutes in response.get("by_severity", {}).items()]
         rows.append({
             "id": plan["id"], "name": pick(plan["name"]),
-            "channels": [channel_names[c] for c in plan["channels"]["ids"]],
+            "channels": [pick(ch["name"]) + (t("paid") if book.channel_offer(ch, plan["id"]) == "paid" else "")
+                         for ch in book.plan_channels(plan["id"])],
             "times": times, "accepted_within": response.get("any_severity"),
             "third_party": pick(book.third_party_levels[plan["third_party_support"]["level"]]["name"]),
         })
     return rows
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links; answer with the SVG icon."""
+    return redirect(url_for("static", filename="favicon.svg"), code=301)
+
+
 @bp.get("/lang/<code>")
 def set_language(code):
     """Remember the chosen language in a cookie and go back to the page the link was on."""
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for("home.index")  # only local paths: no open redirect
+    target = local_path(request.args.get("next", "")) or url_for("home.index")
     response = redirect(target)
     if code in LANGS:
         response.set_cookie(COOKIE, code, max_age=ONE_YEAR, samesite="Lax", httponly=True)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from urllib.parse import quote
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from flask import Flask
 from flask import g
@@ -28,7 +30,6 @@ STRINGS = {
     "nav_assistant": {"zh": "支持范围助手", "en": "Scope assistant"},
     "nav_new_ticket": {"zh": "提交工单", "en": "New ticket"},
     "nav_lookup": {"zh": "查询工单", "en": "Find a ticket"},
-    "nav_engineers": {"zh": "工程师", "en": "Engineers"},
     "nav_label": {"zh": "主导航", "en": "Main"},
     "switch_language": {"zh": "English", "en": "中文"},
     "switch_language_label": {"zh": "Switch to English", "en": "切换到中文"},
@@ -49,6 +50,7 @@ STRINGS = {
     "minutes": {"zh": "{n} 分钟", "en": "{n} min"},
     "accepted_within": {"zh": "{n} 分钟内受理", "en": "accepted within {n} min"},
     "ask_assistant": {"zh": "问助手", "en": "Ask the assistant"},
+    "paid": {"zh": "（付费）", "en": " (paid)"},
     # search
     "search_title": {"zh": "搜索文章", "en": "Search articles"},
     "search_label": {"zh": "描述问题或粘贴报错信息", "en": "Describe the problem or paste the error message"},
@@ -72,6 +74,10 @@ STRINGS = {
     "no": {"zh": "没帮助", "en": "No"},
     "vote_thanks": {"zh": "感谢您的反馈！", "en": "Thank you for your feedback!"},
     "votes": {"zh": "{yes} 人认为有帮助，{no} 人认为没帮助", "en": "{yes} found this helpful, {no} did not"},
+    "your_vote_yes": {"zh": "您的反馈：有帮助。可以随时更改。", "en": "Your answer: helpful. You can change it."},
+    "your_vote_no": {"zh": "您的反馈：没帮助。可以随时更改。", "en": "Your answer: not helpful. You can change it."},
+    "vote_sorry": {"zh": "抱歉没能帮到您。可以让助手判断您的问题是否在服务范围内，或直接提交工单。",
+                   "en": "Sorry it did not help. Ask the assistant whether your plan covers the problem, or open a ticket."},
     # assistant
     "assistant_title": {"zh": "支持范围助手", "en": "Scope assistant"},
     "assistant_intro": {"zh": "描述您的问题，助手会根据服务计划说明书判断是否在支持范围内，以及该走哪个渠道、多久响应。",
@@ -91,6 +97,14 @@ STRINGS = {
     "onsite_city": {"zh": "城市", "en": "City"},
     "ask_button": {"zh": "判断", "en": "Check"},
     "decision_title": {"zh": "判断结果", "en": "What your plan covers"},
+    "facts_title": {"zh": "回答", "en": "The answer"},
+    "if_you_contact": {"zh": "如果您仍联系技术支持", "en": "If you still contact support"},
+    "out_of_scope_contact": {"zh": "以下是技术支持的响应时间和渠道：他们会回复您，但该请求本身不在服务范围内。",
+                             "en": "This is how fast support responds and where to reach them: they will answer, "
+                                   "but the request itself is not covered."},
+    "onsite_immediate": {"zh": "现在是现场服务时间：驻场工程师已在现场，立即响应。",
+                         "en": "Inside service hours: the onsite engineer is already on site and responds immediately."},
+    "assumed": {"zh": "（推定）", "en": "(assumed)"},
     "scope_in": {"zh": "在支持范围内", "en": "In scope"},
     "scope_out": {"zh": "不在支持范围内", "en": "Out of scope"},
     "scope_partial": {"zh": "部分在支持范围内", "en": "Partly in scope"},
@@ -118,9 +132,10 @@ STRINGS = {
     "ticket_new_title": {"zh": "提交工单", "en": "Open a ticket"},
     "subject": {"zh": "主题", "en": "Subject"},
     "description": {"zh": "问题描述", "en": "Description"},
-    "description_hint": {"zh": "报错信息、操作系统、已尝试的步骤", "en": "Error messages, operating system, what you tried"},
+    "description_hint": {"zh": "至少 {min} 个字：报错信息、操作系统、已尝试的步骤",
+                         "en": "At least {min} characters: error messages, operating system, what you tried"},
     "contact": {"zh": "联系方式", "en": "Contact"},
-    "contact_hint": {"zh": "邮箱或电话", "en": "Email or phone"},
+    "contact_hint": {"zh": "邮箱地址或电话号码", "en": "An email address or a phone number"},
     "submit_ticket": {"zh": "提交", "en": "Submit"},
     "ticket_title": {"zh": "工单 {number}", "en": "Ticket {number}"},
     "ticket_created": {"zh": "工单已创建。", "en": "Your ticket was created."},
@@ -133,8 +148,22 @@ STRINGS = {
     "lookup_title": {"zh": "查询工单", "en": "Find a ticket"},
     "lookup_button": {"zh": "查询", "en": "Find"},
     "status": {"zh": "状态", "en": "Status"},
+    "status_open": {"zh": "已提交，等待工程师处理", "en": "Open: waiting for an engineer"},
+    "created_at": {"zh": "提交时间", "en": "Created"},
+    "ticket_not_found": {"zh": "没有与该工单号和查询口令匹配的工单。请核对创建工单时显示的工单号和口令。",
+                         "en": "No ticket with that number and access token. Check both against what was shown "
+                               "when the ticket was created."},
+    "lookup_intro": {"zh": "输入工单号和查询口令即可查看工单。", "en": "Enter the ticket number and its access token."},
     # engineers
     "engineers_only": {"zh": "本页面供支持工程师使用。", "en": "This page is for support engineers."},
+    "engineer_login_title": {"zh": "工程师登录", "en": "Engineer sign-in"},
+    "engineer_login_intro": {"zh": "请输入工程师口令（配置项 KB_ENGINEER_TOKEN，或 instance/engineer_token 文件中的口令）。",
+                             "en": "Enter the engineer token (the KB_ENGINEER_TOKEN setting, or the token in "
+                                   "instance/engineer_token)."},
+    "engineer_token": {"zh": "工程师口令", "en": "Engineer token"},
+    "engineer_login_button": {"zh": "登录", "en": "Sign in"},
+    "engineer_login_failed": {"zh": "口令不正确。", "en": "That token is not right."},
+    "engineer_logout": {"zh": "退出登录", "en": "Sign out"},
     "unanswered_title": {"zh": "未解答的问题", "en": "Unanswered questions"},
     "unanswered_intro": {"zh": "没有结果、没人点击结果或未标记为已解决的搜索和提问，按出现次数排序。",
                          "en": "Searches and questions with no results, no click or no \u201csolved\u201d, most frequent first."},
@@ -154,7 +183,9 @@ STRINGS = {
     # errors
     "error_title": {"zh": "出错了", "en": "Something went wrong"},
     "back_home": {"zh": "返回首页", "en": "Back to the home page"},
+    "not_found_search": {"zh": "要找文章？搜索一下：", "en": "Looking for an article? Search for it:"},
     "form_error": {"zh": "请修正以下问题：", "en": "Please fix this:"},
+    "form_errors": {"zh": "请修正以下 {n} 个问题：", "en": "Please fix these {n} problems:"},
 }
 
 CATEGORY_NAMES = {
@@ -187,6 +218,7 @@ FIELD_NAMES = {
     "helpful": {"zh": "反馈", "en": "vote"},
     "log_id": {"zh": "记录", "en": "log entry"},
     "body": {"zh": "请求体", "en": "request body"},
+    "query": {"zh": "查询参数", "en": "query parameter"},
 }
 
 ERROR_MESSAGES = {
@@ -214,7 +246,17 @@ _REASONS = [
     (re.compile(r"must be a string"), {"zh": "必须是字符串", "en": "must be a string"}),
     (re.compile(r"must be text"), {"zh": "必须是文本", "en": "must be text"}),
     (re.compile(r"must be a JSON object"), {"zh": "必须是 JSON 对象", "en": "must be a JSON object"}),
-    (re.compile(r"unknown field `(.+)`"), {"zh": "不支持的字段 `{0}`", "en": "unknown field `{0}`"}),
+    (re.compile(r"unknown field `(.*)`"), {"zh": "不支持的字段 `{0}`", "en": "unknown field `{0}`"}),
+    (re.compile(r"unknown parameter `(.*)`"), {"zh": "不支持的参数 `{0}`", "en": "unknown parameter `{0}`"}),
+    (re.compile(r"must not contain control characters"),
+     {"zh": "不能包含控制字符", "en": "must not contain control characters"}),
+    (re.compile(r"must be valid Unicode text"),
+     {"zh": "包含无效字符（孤立的代理码位）", "en": "holds an invalid character (a lone surrogate)"}),
+    (re.compile(r"is not valid JSON"), {"zh": "不是有效的 JSON", "en": "is not valid JSON"}),
+    (re.compile(r"is nested too deeply"), {"zh": "嵌套层次过深", "en": "is nested too deeply"}),
+    (re.compile(r"must be an email address or a phone number"),
+     {"zh": "须为邮箱地址（如 name@example.com）或电话号码", "en": "must be an email address (like name@example.com) "
+                                                              "or a phone number"}),
     (re.compile(r"unknown \w+ `(.+)`"), {"zh": "未知的取值 `{0}`", "en": "unknown value `{0}`"}),
     (re.compile(r"unknown onsite mode"), {"zh": "未知的驻场模式", "en": "unknown onsite mode"}),
 ]
@@ -249,14 +291,20 @@ def pick(obj, lang: str | None = None) -> str:
     return obj.get(lang) or obj.get("en") or obj.get("zh") or ""
 
 
-def error_message(code: str, field: str | None = None, detail: str = "", lang: str | None = None) -> str:
-    """A user-facing message for an error code, in `lang`, naming the field when there is one."""
+def error_message(code: str, field: str | None = None, detail: str = "", lang: str | None = None, names=None) -> str:
+    """A user-facing message for an error code, in `lang`, naming the field when there is one.
+
+    `names` are the display names of the allowed choices (plan names, not ids) for a choice error."""
     lang = lang or get_lang()
     template = ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])[lang]
     if code != "invalid_input":
         return template
     label = pick(FIELD_NAMES.get(field, {"zh": field or "", "en": field or ""}), lang)
     reason = detail.removeprefix(f"{field}: ")
+    if names is not None and reason.startswith("must be one of"):
+        shown = ("、" if lang == "zh" else ", ").join(pick(n, lang) for n in names)
+        reason = {"zh": "必须是以下之一：{0}", "en": "must be one of {0}"}[lang].format(shown)
+        return template.format(label=label, reason=reason)
     for pattern, wording in _REASONS:
         m = pattern.search(reason)
         if m:
@@ -267,12 +315,34 @@ def error_message(code: str, field: str | None = None, detail: str = "", lang: s
     return template.format(label=label, reason=reason)
 
 
+def describe(exc) -> dict:
+    """A form's view of bad input: the first field and message, and `items` / `fields` for every bad field."""
+    errors = getattr(exc, "errors", None) or [exc]
+    items = [{"field": e.field, "message": error_message(e.code, e.field, str(e), names=getattr(e, "names", None))}
+             for e in errors]
+    return {"field": items[0]["field"], "message": items[0]["message"], "items": items,
+            "fields": [i["field"] for i in items]}
+
+
 def switch_url() -> str:
-    """The header link that switches to the other language and comes back to this page."""
+    """The header link that switches to the other language and comes back to this page (an article's translation)."""
     other = "en" if get_lang() == "zh" else "zh"
     args = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
-    back = request.path + (f"?{urlencode(args)}" if args else "")
+    path = request.path
+    if request.endpoint == "articles.show" and request.view_args:
+        path = _translation_path(request.view_args.get("article_id"), other) or path
+    back = quote(path) + (f"?{urlencode(args)}" if args else "")
     return url_for("home.set_language", code=other, next=back)
+
+
+def _translation_path(article_id, lang: str) -> str | None:
+    """The path of the `lang` version of an article, when there is one."""
+    kb = get_kb()
+    article = kb.library.articles.get(article_id)
+    if article is None or article.lang == lang:
+        return None
+    translation = kb.library.translation(article)
+    return url_for("articles.show", article_id=translation.id) if translation and translation.lang == lang else None
 
 
 def init_app(app: Flask) -> None:
@@ -305,14 +375,21 @@ def software_name(key: str) -> str:
     return pick(TOPIC_NAMES.get(key, {"zh": key, "en": key}))
 
 
+def site_zone() -> ZoneInfo:
+    """The zone the rules compute deadlines in (the holiday calendar's), used for every time the site shows."""
+    return ZoneInfo(get_kb().book.calendar["timezone"])
+
+
 def format_time(value) -> Markup:
-    """A <time> element for an ISO timestamp, written for the request's language with its UTC offset."""
+    """A <time> element for an ISO timestamp, in the site's time zone (the rules' own) with its UTC offset."""
     if not value:
         return Markup("")
     try:
         when = value if isinstance(value, dt.datetime) else dt.datetime.fromisoformat(str(value))
     except ValueError:
         return escape(value)
+    if when.tzinfo is not None:
+        when = when.astimezone(site_zone())
     offset = when.strftime("%z")
     zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
     text = when.strftime("%Y-%m-%d %H:%M") + (f" ({zone})" if zone else "")

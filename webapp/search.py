@@ -12,8 +12,9 @@ from kb.articles import CATEGORIES
 from kb.errors import InvalidInput
 from kb.errors import NotFound
 from webapp import inputs
+from webapp.i18n import CATEGORY_NAMES
 from webapp.i18n import category_name
-from webapp.i18n import error_message
+from webapp.i18n import describe
 from webapp.i18n import get_lang
 from webapp.i18n import software_name
 from webapp.knowledge import get_kb
@@ -29,18 +30,21 @@ def results():
     kb = get_kb()
     args = request.args
     form = {"q": args.get("q", ""), "software": args.get("software", ""), "category": args.get("category", "")}
-    filters = {"software": [(key, software_name(key)) for key in sorted(kb.topics)],
+    # The catalog by display name; the plans and onsite topics are categories, so the category filter covers them.
+    filters = {"software": sorted(((key, software_name(key)) for key in kb.book.catalog), key=lambda kv: kv[1].casefold()),
                "category": [(c, category_name(c)) for c in CATEGORIES]}
     hits, log_id, error, suggestion = None, None, None, None
     if form["q"].strip():
         try:
-            software = inputs.choice(form["software"], "software", sorted(kb.topics))
-            category = inputs.choice(form["category"], "category", CATEGORIES)
-            hits = kb.search(inputs.text(form["q"], "q"), lang=get_lang(), software=software, category=category, limit=LIMIT)
-            log_id = get_store().log_search(form["q"].strip(), get_lang(), [h.id for h in hits])
+            software = inputs.software(kb.book, form["software"], keys=kb.topics)
+            category = inputs.choice(form["category"], "category", CATEGORIES,
+                                     names=[CATEGORY_NAMES[c] for c in CATEGORIES])
+            query = inputs.text(form["q"], "q")
+            hits = kb.search(query, lang=get_lang(), software=software, category=category, limit=LIMIT)
+            log_id = get_store().log_search(query, get_lang(), [h.id for h in hits])
             suggestion = hits.suggestion
         except InvalidInput as exc:
-            error = {"field": exc.field, "message": error_message(exc.code, exc.field, str(exc))}
+            error = describe(exc)
     status = 400 if error else 200
     return render_template("search/results.html", form=form, filters=filters, hits=hits, log_id=log_id, error=error,
                            suggestion=suggestion), status

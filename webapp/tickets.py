@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
@@ -12,8 +14,10 @@ from kb.errors import InvalidInput
 from kb.errors import NotFound
 from kb.knowledge import MAX_QUERY
 from webapp import inputs
-from webapp.i18n import error_message
+from webapp.i18n import LANGS
+from webapp.i18n import describe
 from webapp.i18n import get_lang
+from webapp.i18n import t
 from webapp.knowledge import get_kb
 from webapp.knowledge import get_store
 
@@ -21,11 +25,16 @@ bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
 
 def open_ticket(fields: dict, lang: str) -> dict:
-    """Decide the ticket's text with the rules and store it with that decision; shared with the JSON API."""
+    """Decide the ticket's text with the rules and store it with that decision; shared with the JSON API.
+
+    The rules decide once per UI language at the same instant, so the ticket's trace reads in its reader's language."""
     # The assistant reads at most MAX_QUERY characters; the subject and the start of the description are enough.
     question = f"{fields['subject']}\n{fields['description']}"[:MAX_QUERY]
-    decision = get_kb().ask(question, plan=fields["plan"], severity=fields["severity"], lang=lang).to_dict()
-    return get_store().create_ticket(**fields, lang=lang, decision=decision)
+    kb, now = get_kb(), dt.datetime.now(dt.UTC)
+    decisions = {code: kb.ask(question, plan=fields["plan"], severity=fields["severity"], reported_at=now,
+                              lang=code).to_dict() for code in LANGS}
+    return get_store().create_ticket(**fields, lang=lang, decision=decisions[lang],
+                                     traces={code: d["rules"] for code, d in decisions.items()})
 
 
 @bp.route("/new", methods=("GET", "POST"))
@@ -38,11 +47,12 @@ def new():
         try:
             ticket = open_ticket(inputs.ticket_args(book, form), get_lang())
         except InvalidInput as exc:
-            error = {"field": exc.field, "message": error_message(exc.code, exc.field, str(exc))}
+            error = describe(exc)
         else:
             _mark_ask(form.get("ask"), ticket["number"])
             return redirect(url_for("tickets.show", number=ticket["number"], token=ticket["token"], created=1))
-    return render_template("tickets/new.html", form=form, book=book, error=error), 400 if error else 200
+    return render_template("tickets/new.html", form=form, book=book, error=error,
+                           min_description=inputs.DESCRIPTION[0]), 400 if error else 200
 
 
 def _mark_ask(value, number: str) -> None:
@@ -57,11 +67,17 @@ def _mark_ask(value, number: str) -> None:
 
 @bp.get("/<number>")
 def show(number):
-    """Show a ticket to whoever has its token."""
-    token = inputs.text(request.args.get("token"), "token", max_len=inputs.MAX_TOKEN)
-    ticket = get_store().get_ticket(number, token)
-    channel = next((ch for ch in get_kb().book.channels if ch["id"] == ticket["channel"]), None)
-    return render_template("tickets/show.html", ticket=ticket, token=token, channel=channel,
+    """Show a ticket to whoever has its token; without a token, the lookup form with the number filled in."""
+    if not request.args.get("token", "").strip():
+        return lookup_form(number if inputs.clean(number, inputs.MAX_NUMBER) == number else "")
+    number, token = inputs.ticket_number(number), inputs.token(request.args.get("token"))
+    try:
+        ticket = get_store().get_ticket(number, token, lang=get_lang())
+    except NotFound:
+        return lookup_form(number, not_found=True)
+    book = get_kb().book
+    channel = next((ch for ch in book.channels if ch["id"] == ticket["channel"]), None)
+    return render_template("tickets/show.html", ticket=ticket, token=token, channel=channel, book=book,
                            created=request.args.get("created") == "1")
 
 
@@ -70,10 +86,20 @@ def lookup():
     """Ask for a ticket number and token; with both, go to the ticket."""
     number, token = request.args.get("number", "").strip(), request.args.get("token", "").strip()
     if not (number and token):
-        return render_template("tickets/lookup.html", number=number, error=None)
+        return lookup_form(inputs.clean(number, inputs.MAX_NUMBER))
     try:
-        get_store().get_ticket(number, inputs.text(token, "token", max_len=inputs.MAX_TOKEN))
-    except (NotFound, InvalidInput) as exc:
-        error = {"field": "number", "message": error_message(exc.code, getattr(exc, "field", None), str(exc))}
-        return render_template("tickets/lookup.html", number=number, error=error), 404 if isinstance(exc, NotFound) else 400
+        number, token = inputs.ticket_number(number), inputs.token(token)
+        get_store().get_ticket(number, token)
+    except InvalidInput as exc:
+        return lookup_form(inputs.clean(number, inputs.MAX_NUMBER), error=describe(exc))
+    except NotFound:
+        return lookup_form(number, not_found=True)
     return redirect(url_for("tickets.show", number=number, token=token))
+
+
+def lookup_form(number: str, *, error: dict | None = None, not_found: bool = False):
+    """The lookup form; a wrong number or token says so plainly (the same words for both: no hint which)."""
+    if not_found:
+        error = {"field": "number", "fields": ["number", "token"], "message": t("ticket_not_found")}
+    status = 404 if not_found else 400 if error else 200
+    return render_template("tickets/lookup.html", number=number, error=error), status
