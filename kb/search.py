@@ -21,6 +21,7 @@ from whoosh.query import Term
 from kb.analysis import mixed_analyzer
 from kb.lexicon import TermMatcher
 from kb.lexicon import is_chinese
+from kb.lexicon import normalize
 from kb.spelling import Speller
 
 FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
@@ -29,6 +30,7 @@ RRF_K = 60
 # Below this cosine similarity a passage is unrelated (all-MiniLM-L6-v2: "!!!" peaks at 0.12, "hello" and
 # "今天天气怎么样" near 0.17, a short real "passive mode" at 0.21): rank fusion must not pad a page with noise.
 MIN_SIMILARITY = 0.2
+_CJK = re.compile(r"[\u3400-\u9fff]")
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
 
 
@@ -64,15 +66,19 @@ class Bridge:
         self.matcher = TermMatcher((zh, entry["en"]) for entry in glossary for zh in entry["zh"])
 
     def render(self, query: str) -> str:
-        """Replace each glossary term with its English phrase; keep the ASCII parts as they are."""
-        out, last = [], 0
-        for m in self.matcher.find(query):
-            out.append(query[last:m.start])
-            out.append(f" {m.label} ")
+        """Replace each glossary term with its English phrase and keep the ASCII parts; an empty string when less than
+        half of the query (Chinese characters and ASCII words) can be rendered: 今天天气怎么样 is not "how to"."""
+        text = normalize(query)  # the matcher's offsets are offsets into the normalized text
+        out, last, known = [], 0, 0
+        for m in self.matcher.find(text):
+            out += [text[last:m.start], f" {m.label} "]
+            known += len(_CJK.findall(m.term))
             last = m.end
-        out.append(query[last:])
-        text = "".join(out)
-        return re.sub(r"\s+", " ", re.sub(r"[\u3400-\u9fff]+", " ", text)).strip()
+        out.append(text[last:])
+        words = len(re.findall(r"[a-z0-9]+", text))
+        if 2 * (known + words) < len(_CJK.findall(text)) + words:
+            return ""
+        return re.sub(r"\s+", " ", _CJK.sub(" ", "".join(out))).strip()
 
 
 class Searcher:

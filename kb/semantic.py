@@ -13,6 +13,7 @@ from functools import cached_property
 import numpy as np
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
+_ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 
 
 def default_model_path() -> str:
@@ -54,13 +55,15 @@ class Embedder:
         return getter()
 
     def unknown_ratio(self, text: str) -> float:
-        """Share of the text's Chinese characters that the model's tokenizer maps to [UNK]."""
+        """Share of the text the model cannot read: Chinese characters its tokenizer maps to [UNK], out of
+        all Chinese characters and ASCII words. An English passage quoting 旗舰版 stays readable."""
         chars = _CJK.findall(text)
         if not chars:
             return 0.0
         tok = self.model.tokenizer
         ids = tok(" ".join(chars), add_special_tokens=False)["input_ids"]
-        return sum(1 for i in ids if i == tok.unk_token_id) / max(len(chars), 1)
+        unknown = sum(1 for i in ids if i == tok.unk_token_id)
+        return unknown / (len(chars) + len(_ASCII_WORD.findall(text)))
 
     def covers(self, text: str, limit: float = 0.3) -> bool:
         """Whether the model can read `text`: few of its Chinese characters are unknown to it."""

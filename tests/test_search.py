@@ -26,6 +26,16 @@ def test_quoted_phrases_work_in_both_languages(knowledge):
     assert knowledge.search('"ownership bad modes or"', mode="keyword") == []
 
 
+def test_english_passages_quoting_chinese_names_stay_readable(embedder):
+    assert embedder.covers("S1 旗舰版 and S2 企业版 can apply for paid expert escort before a launch or a big promotion")
+    assert not embedder.covers("sshd 启动失败")
+
+
+def test_bridged_chinese_queries_reach_english_passages_that_quote_chinese(knowledge):
+    """The English plan articles quote 旗舰版 and 专家护航; they were once skipped as unreadable."""
+    assert knowledge.search("专家护航服务哪个版本有", mode="semantic")[0].key == "plans-expert-escort"
+
+
 def test_query_language_picks_the_article_language(knowledge):
     assert knowledge.search("sshd 启动失败")[0].lang == "zh"
     assert knowledge.search("sshd fails to start")[0].lang == "en"
@@ -83,8 +93,8 @@ def test_evaluation_meets_the_measured_floor(knowledge):
 
 
 FLOOR = {
-    "hybrid:lang:zh:recall@5": 0.93, "hybrid:lang:en:recall@5": 0.96,
-    "hybrid:lang:zh:mrr@10": 0.88, "hybrid:lang:en:mrr@10": 0.91,
-    "hybrid:all:recall@1": 0.85, "hybrid:all:ndcg@10": 0.90,
+    "hybrid:lang:zh:recall@5": 0.96, "hybrid:lang:en:recall@5": 0.97,
+    "hybrid:lang:zh:mrr@10": 0.91, "hybrid:lang:en:mrr@10": 0.91,
+    "hybrid:all:recall@1": 0.86, "hybrid:all:ndcg@10": 0.91,
     "assistant:scope_accuracy": 0.83, "assistant:software_accuracy": 0.84,
 }
