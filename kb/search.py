@@ -109,37 +109,34 @@ class Searcher:
             query = f"{query} {corrected}"
         ranks: list[dict] = []
         snippets: dict = {}
-        if mode in ("keyword", "hybrid"):
-            ranks.append(self._keyword(query, lang, software, category, snippets))
-        if mode in ("semantic", "hybrid"):
-            ranks.append(self._semantic(query, qlang, lang, software, category, snippets, bridge))
-        fused: dict[str, float] = {}
-        for ranking in ranks:
-            for key, rank in ranking.items():
-                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-        ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
-        # An article removed since the index was built is skipped until the next `kb index`.
-        order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
-        fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
-        return Results((self._hit(key, fused[key], lang or qlang, snippets) for key in order), corrected)
+        # Keyword hits are highlighted only for the results shown, so the searcher stays open until then.
+        with self.ix.whoosh.searcher() as searcher:
+            if mode in ("keyword", "hybrid"):
+                ranks.append(self._keyword(searcher, query, lang, software, category, snippets))
+            if mode in ("semantic", "hybrid"):
+                ranks.append(self._semantic(query, qlang, lang, software, category, snippets, bridge))
+            fused: dict[str, float] = {}
+            for ranking in ranks:
+                for key, rank in ranking.items():
+                    fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+            ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
+            # An article removed since the index was built is skipped until the next `kb index`.
+            order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
+            fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
+            return Results((self._hit(key, fused[key], lang or qlang, snippets) for key in order), corrected)
 
-    def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
+    def _keyword(self, searcher, query, lang, software, category, snippets) -> dict[str, int]:
         q = self._query(query)
         if q is None:
             return {}
         filters = [Term(name, value) for name, value in (("lang", lang), ("software", software), ("category", category)) if value]
         ranking: dict[str, int] = {}
-        with self.ix.whoosh.searcher() as s:
-            results = s.search(q, limit=60, filter=And(filters) if filters else None, terms=True)
-            results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-            results.formatter = highlight.HtmlFormatter(tagname="mark", classname="hl", between=" … ")
-            for hit in results:
-                key = hit["key"]
-                if key not in ranking:
-                    ranking[key] = len(ranking) + 1
-                snip = hit.highlights("symptoms") or hit.highlights("summary") or hit.highlights("body", top=2)
-                if snip:
-                    snippets.setdefault((key, hit["lang"]), snip)
+        results = searcher.search(q, limit=60, filter=And(filters) if filters else None, terms=True)
+        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
+        results.formatter = highlight.HtmlFormatter(tagname="mark", classname="hl", between=" … ")
+        for hit in results:
+            ranking.setdefault(hit["key"], len(ranking) + 1)
+            snippets.setdefault((hit["key"], hit["lang"]), hit)
         return ranking
 
     def _query(self, text: str):
@@ -195,8 +192,9 @@ class Searcher:
     def _hit(self, key: str, score: float, lang: str, snippets) -> Hit:
         versions = self.library.by_key(key)
         article = versions.get(lang) or next(iter(versions.values()))
-        snippet = (snippets.get((key, article.lang)) or _plain(snippets.get((key, "passage", article.lang)))
-                   or str(escape(article.summary)))
+        hit = snippets.get((key, article.lang))
+        highlighted = hit and (hit.highlights("symptoms") or hit.highlights("summary") or hit.highlights("body", top=2))
+        snippet = highlighted or _plain(snippets.get((key, "passage", article.lang))) or str(escape(article.summary))
         return Hit(article.id, key, article.title, article.lang, article.software, article.category, round(score, 5), snippet)
 
 
