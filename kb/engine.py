@@ -152,15 +152,16 @@ def _channels(book, case: Case, d: Decision, text) -> list[dict]:
         offer = book.channel_offer(ch, case.plan)
         if purpose not in ch["purposes"] or not offer:
             continue
+        why = text(book.purposes[purpose]["why"])
         entry = {"id": ch["id"], "name": text(ch["name"]), "how": text(ch["how"]),
                  "hours": text(ch["hours"]) if isinstance(ch.get("hours"), dict) else ch.get("hours"),
-                 "why": text(book.purposes[purpose]["why"]), "paid": offer == "paid", "source": ch["source"]}
+                 "why": why, "paid": offer == "paid", "source": ch["source"]}
         notes = [ch.get("response_note"), ch.get("customers") if offer == "paid" else None, ch.get("note")]
         if any(notes):
             entry["note"] = book.message("clause_separator", d.lang).join(text(n) for n in notes if n)
         ranked.append(entry)
         d.trace.append({"id": f"channel.{ch['id']}", "kind": "fact", "source": ch["source"],
-                        "reason": f"{text(ch['name'])}: {purpose}", "outcome": {"channel": ch["id"], "paid": offer == "paid"}})
+                        "reason": f"{text(ch['name'])}: {why}", "outcome": {"channel": ch["id"], "paid": offer == "paid"}})
     return ranked
 
 

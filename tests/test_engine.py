@@ -131,3 +131,9 @@ def test_onsite_question_without_an_incident_has_no_deadlines(book):
     d = ask(book, "驻场服务的交付报告有哪些", onsite=Onsite("5x8", 1, None))
     assert d.onsite["response_deadline"] is None and d.onsite["fault_level"] is None
     assert [f["id"] for f in d.facts] == ["onsite.deliverables"]
+
+
+def test_channel_trace_says_why_in_words_not_the_purpose_id(book):
+    decision = decide(book, intake_for(book).read("sshd 启动失败", plan="S3"), lang="zh")
+    reasons = [r["reason"] for r in decision.trace if r["id"] == "channel.ticket"]
+    assert reasons == ["工单支持: 适用于技术排障类问题"]
