@@ -92,11 +92,6 @@ class Searcher:
         self.analyzer = mixed_analyzer()
         self.known_words = known_words
 
-    def suggest(self, query: str) -> str | None:
-        """The query with its English typos corrected from the index's words ("Did you mean"), or None."""
-        with self.ix.whoosh.reader() as reader:
-            return Speller(reader, self.known_words).suggest(query)
-
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
         """Rank topics for `query`; `lang` restricts results to one language; `pinned` topics go first."""
@@ -104,13 +99,13 @@ class Searcher:
         if not query:
             return Results()
         qlang = "zh" if is_chinese(query) else "en"
-        corrected = self.suggest(query)
-        if corrected:  # customers' typos: search what they meant as well as what they typed
-            query = f"{query} {corrected}"
         ranks: list[dict] = []
         snippets: dict = {}
         # Keyword hits are highlighted only for the results shown, so the searcher stays open until then.
         with self.ix.whoosh.searcher() as searcher:
+            corrected = Speller(searcher.reader(), self.known_words).suggest(query)
+            if corrected:  # customers' typos: search what they meant as well as what they typed
+                query = f"{query} {corrected}"
             if mode in ("keyword", "hybrid"):
                 ranks.append(self._keyword(searcher, query, lang, software, category, snippets))
             if mode in ("semantic", "hybrid"):
