@@ -282,7 +282,7 @@ def _offering(book, case: Case, lang: str, fid: str, name: dict, detail: str, so
 def _answer_channel(book, case, question, lang) -> list[dict]:
     facts = []
     for cid in question["channels"]:
-        ch = next(c for c in book.channels if c["id"] == cid)
+        ch = book.channel(cid)  # the rule book's cross-check guarantees the id
         detail = book.message("clause_separator", lang).join(
             book.text(ch[k], lang) for k in ("how", "scope") if ch.get(k))
         facts += _offering(book, case, lang, f"channel.{cid}", ch["name"], detail, ch["source"],

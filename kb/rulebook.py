@@ -75,6 +75,10 @@ class RuleBook:
             return plan[channel["plans_feature"]]["offered"]
         return plan["id"] in channel.get("plans", [])
 
+    def channel(self, channel_id: str | None) -> dict | None:
+        """The channel with this id, or None."""
+        return next((ch for ch in self.channels if ch["id"] == channel_id), None)
+
     def plan_channels(self, plan_id: str) -> list[dict]:
         """The channels a plan may use, in order, derived from channels.yaml (paid ones included)."""
         return [ch for ch in self.channels if self.channel_offer(ch, plan_id)]

@@ -76,7 +76,7 @@ def show(number):
     except NotFound:
         return lookup_form(number, not_found=True)
     book = get_kb().book
-    channel = next((ch for ch in book.channels if ch["id"] == ticket["channel"]), None)
+    channel = book.channel(ticket["channel"])
     return render_template("tickets/show.html", ticket=ticket, token=token, channel=channel, book=book,
                            created=request.args.get("created") == "1")
 
