@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
-from kb.case import Onsite
-from kb.engine import decide
 from kb.errors import InvalidFiles
-from kb.intake import intake_for
-from kb.rulebook import load_rulebook
-from kb.ruletests import run_rule_tests
+from kb.rules.book import load_rulebook
+from kb.rules.case import Onsite
+from kb.rules.engine import decide
+from kb.rules.intake import intake_for
+from kb.rules.ruletests import run_rule_tests
 
 
 def _dump(obj) -> str:
@@ -174,7 +174,7 @@ def articles_group():
 @click.pass_context
 def articles_check_command(ctx):
     """Validate every article: front matter, sections, ids, translations, related links."""
-    from kb.articles import load_library
+    from kb.content.articles import load_library
 
     book = _book(ctx)
     topics = set(book.catalog) | {t["id"] for t in book.lexicon.get("topics", [])}

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from kb.lexicon import is_chinese
+from kb.rules.lexicon import is_chinese
 
 METRICS = ("recall@1", "recall@5", "mrr@10", "ndcg@10")
 # The plan an item without `plan` is asked under: the documented default of the labelled-query format

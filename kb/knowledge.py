@@ -9,23 +9,23 @@ import threading
 import time
 from pathlib import Path
 
-from kb.articles import Library
-from kb.articles import load_library
-from kb.case import Onsite
-from kb.engine import decide
+from kb.content.articles import Library
+from kb.content.articles import load_library
 from kb.errors import InvalidFiles
 from kb.errors import InvalidInput
 from kb.errors import NotFound
 from kb.errors import RuleError
-from kb.index import OpenIndex
-from kb.index import build_index
-from kb.index import current_build
-from kb.intake import intake_for
-from kb.rulebook import load_rulebook
-from kb.search import MODES
-from kb.search import Searcher
-from kb.semantic import Embedder
-from kb.spelling import rule_words
+from kb.rules.book import load_rulebook
+from kb.rules.case import Onsite
+from kb.rules.engine import decide
+from kb.rules.intake import intake_for
+from kb.search.hybrid import MODES
+from kb.search.hybrid import Searcher
+from kb.search.index import OpenIndex
+from kb.search.index import build_index
+from kb.search.index import current_build
+from kb.search.semantic import Embedder
+from kb.search.spelling import rule_words
 
 log = logging.getLogger(__name__)
 MAX_QUERY = 500
@@ -101,7 +101,7 @@ class KnowledgeBase:
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True):
-        """Ranked hits for `query`, with `.suggestion` when English typos were corrected (see kb.search)."""
+        """Ranked hits for `query`, with `.suggestion` when English typos were corrected (see kb.search.hybrid)."""
         query = _checked_text("q", query)
         if lang not in (None, "zh", "en"):
             raise InvalidInput("lang", "must be zh or en")

@@ -12,8 +12,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.rulebook import load_rulebook  # noqa: E402
-from kb.semantic import Embedder  # noqa: E402
+from kb.rules.book import load_rulebook  # noqa: E402
+from kb.search.semantic import Embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

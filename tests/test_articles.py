@@ -3,10 +3,10 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from kb.articles import load_library
-from kb.articles import parse_article
 from kb.cli import cli
-from kb.render import render_markdown
+from kb.content.articles import load_library
+from kb.content.articles import parse_article
+from kb.content.render import render_markdown
 from tests.conftest import ARTICLES
 from tests.conftest import RULES
 

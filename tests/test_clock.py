@@ -1,8 +1,8 @@
 import datetime as dt
 
-from kb.clock import HolidayCalendar
-from kb.clock import ServiceHours
-from kb.clock import localize
+from kb.rules.clock import HolidayCalendar
+from kb.rules.clock import ServiceHours
+from kb.rules.clock import localize
 
 
 def hours(book):

@@ -2,10 +2,10 @@ import datetime as dt
 
 import pytest
 
-from kb.case import Onsite
-from kb.engine import decide
-from kb.engine import resolve
-from kb.intake import intake_for
+from kb.rules.case import Onsite
+from kb.rules.engine import decide
+from kb.rules.engine import resolve
+from kb.rules.intake import intake_for
 
 MONDAY_10 = dt.datetime(2026, 11, 23, 10, 0)
 
@@ -102,8 +102,8 @@ def test_facts_follow_the_decision_language(book):
 
 
 def test_every_answer_kind_is_implemented():
-    from kb.engine import ANSWERS
-    from kb.rule_schema import ANSWERS as DECLARED
+    from kb.rules.engine import ANSWERS
+    from kb.rules.schema import ANSWERS as DECLARED
 
     assert set(ANSWERS) == set(DECLARED)
 

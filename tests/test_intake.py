@@ -1,6 +1,6 @@
 import pytest
 
-from kb.intake import intake_for
+from kb.rules.intake import intake_for
 
 
 @pytest.mark.parametrize(("text", "software", "activity"), [
@@ -52,7 +52,7 @@ def test_the_software_version_is_not_the_os_version(book, text, version):
 
 
 def test_negated_terms_are_not_found():
-    from kb.lexicon import TermMatcher
+    from kb.rules.lexicon import TermMatcher
 
     matcher = TermMatcher([("紧急", "urgent"), ("急", "hurry"), ("urgent", "urgent"), ("error", "error")],
                           negations=["不", "not", "no", "不是很"])

@@ -4,8 +4,8 @@ from click.testing import CliRunner
 
 from kb.cli import cli
 from kb.errors import RuleError
-from kb.rulebook import load_rulebook
-from kb.ruletests import run_rule_tests
+from kb.rules.book import load_rulebook
+from kb.rules.ruletests import run_rule_tests
 from tests.conftest import RULES
 
 
@@ -102,8 +102,8 @@ def test_a_catalog_row_can_be_added_without_code(tmp_path):
     source: test fixture
 """)
     book = load_rulebook(rules)
-    from kb.engine import decide
-    from kb.intake import Intake
+    from kb.rules.engine import decide
+    from kb.rules.intake import Intake
 
     decision = decide(book, Intake(book).read("telnetd connection failed", plan="S3"))
     assert decision.case.software == "telnet" and decision.scope == "in"
@@ -132,7 +132,7 @@ def test_plan_channels_are_derived_from_channels_yaml_only(book):
 
 
 def test_every_message_is_used_and_a_missing_one_is_reported(tmp_path, book):
-    from kb.rule_schema import MESSAGE_KEYS
+    from kb.rules.schema import MESSAGE_KEYS
 
     assert set(book.messages) == set(MESSAGE_KEYS)
     rules = copy_rules(tmp_path)

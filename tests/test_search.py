@@ -1,15 +1,15 @@
 import pytest
 from click.testing import CliRunner
 
-from kb.analysis import mixed_analyzer
 from kb.cli import cli
 from kb.evaluation import check_thresholds
 from kb.evaluation import evaluate
 from kb.evaluation import load_queries
 from kb.evaluation import score_ranking
-from kb.index import build_index
-from kb.index import current_build
-from kb.lexicon import is_chinese
+from kb.rules.lexicon import is_chinese
+from kb.search.analysis import mixed_analyzer
+from kb.search.index import build_index
+from kb.search.index import current_build
 from tests.conftest import DATA
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from kb.spelling import Speller
-from kb.spelling import rule_words
+from kb.search.spelling import Speller
+from kb.search.spelling import rule_words
 
 
 @pytest.fixture(scope="module")

@@ -19,11 +19,11 @@ from sqlalchemy import inspect
 from sqlalchemy import make_url
 from sqlalchemy import text
 
-from kb import store as store_module
 from kb.errors import InvalidInput
 from kb.errors import NotFound
-from kb.store import Base
-from kb.store import Store
+from kb.store import store as store_module
+from kb.store.store import Base
+from kb.store.store import Store
 from tests.conftest import ROOT
 
 PG_URL = os.environ.get("KB_TEST_DATABASE_URL")
@@ -98,7 +98,7 @@ def test_upgrade_twice_is_harmless(store):
 def test_concurrent_upgrades_wait_for_each_other(database_url):
     # Separate processes, as in production; each waits for the same instant, then upgrades the empty database.
     start = time.time() + 3
-    script = (f"import time; from kb.store import Store; time.sleep(max(0, {start} - time.time())); "
+    script = (f"import time; from kb.store.store import Store; time.sleep(max(0, {start} - time.time())); "
               f"Store({database_url!r}).upgrade()")
     processes = [subprocess.Popen([sys.executable, "-c", script], cwd=ROOT, stderr=subprocess.PIPE, text=True)
                  for _ in range(3)]
@@ -120,7 +120,7 @@ def test_concurrent_upgrades_wait_for_each_other(database_url):
 def test_upgrade_from_0001_keeps_old_tickets_and_votes(database_url):
     from alembic import command
 
-    from kb.store import alembic_config
+    from kb.store.store import alembic_config
 
     s = Store(database_url)
     try:

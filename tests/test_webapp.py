@@ -9,8 +9,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kb.conditions import SCOPES
-from kb.search import Results
+from kb.rules.conditions import SCOPES
+from kb.search.hybrid import Results
 from tests.conftest import CJK
 from tests.conftest import IN_SCOPE
 from tests.conftest import OUT_OF_SCOPE

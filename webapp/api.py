@@ -10,7 +10,7 @@ from flask import jsonify
 from flask import request
 from flask import url_for
 
-from kb.articles import CATEGORIES
+from kb.content.articles import CATEGORIES
 from webapp import inputs
 from webapp.assistant import answer
 from webapp.i18n import CATEGORY_NAMES

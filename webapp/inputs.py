@@ -6,9 +6,9 @@ import json
 import re
 import unicodedata
 
-from kb.case import Onsite
 from kb.errors import InvalidInput
 from kb.knowledge import MAX_QUERY
+from kb.rules.case import Onsite
 
 # Ticket field lengths, as the store keeps them (kb.store); checked here so forms can point at the field.
 SUBJECT = (3, 200)

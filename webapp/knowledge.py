@@ -6,7 +6,7 @@ from flask import Flask
 from flask import current_app
 
 from kb.knowledge import KnowledgeBase
-from kb.store import Store
+from kb.store.store import Store
 
 
 def init_app(app: Flask) -> None:

@@ -4,7 +4,7 @@ Plan, severity and onsite-mode enums come from the loaded rule book: no plan nam
 
 from __future__ import annotations
 
-from kb.articles import CATEGORIES
+from kb.content.articles import CATEGORIES
 from kb.knowledge import MAX_QUERY
 from webapp import inputs
 

@@ -8,7 +8,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
-from kb.articles import CATEGORIES
+from kb.content.articles import CATEGORIES
 from kb.errors import InvalidInput
 from kb.errors import NotFound
 from webapp import inputs

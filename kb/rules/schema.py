@@ -15,7 +15,7 @@ TERMS = {"type": "array", "items": {"type": ["string", "number"]}}
 FEATURE = {"type": "object", "required": ["offered", "source"], "properties": {"offered": {"enum": [True, False, "paid"]}, "text": TEXT, "source": SOURCE}, "additionalProperties": False}
 MINUTES = {"type": "integer", "minimum": 0}
 FEATURES = ("dedicated_tam", "business_promotion", "architecture_support", "expert_escort", "customer_case")
-# How the engine answers a service question (lexicon `service_questions`); kb.engine.ANSWERS implements each.
+# How the engine answers a service question (lexicon `service_questions`); kb.rules.engine.ANSWERS implements each.
 ANSWERS = ("channel", "plan_feature", "response_times", "third_party_support", "onsite_items", "onsite_overtime",
            "onsite_deliverables", "onsite_advice")
 # The wording the code uses from messages.yaml.

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import frontmatter
 
+from kb.content.render import plain_text
+from kb.content.render import render_markdown
 from kb.errors import Problem
-from kb.render import plain_text
-from kb.render import render_markdown
-from kb.rule_schema import Validator
+from kb.rules.schema import Validator
 from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml

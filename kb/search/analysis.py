@@ -17,7 +17,7 @@ from whoosh.analysis import StopFilter
 from whoosh.analysis import Token
 from whoosh.analysis import Tokenizer
 
-from kb.lexicon import _tokenizer
+from kb.rules.lexicon import _tokenizer
 
 # Whoosh's stop words plus the words every question is made of, in both languages: "how do I …" and
 # "请问怎么…" must not match every article.

@@ -7,13 +7,13 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-from kb.case import Case
-from kb.case import Onsite
-from kb.engine import decide
 from kb.errors import Problem
 from kb.errors import RuleError
-from kb.intake import intake_for
-from kb.rule_schema import schema_errors
+from kb.rules.case import Case
+from kb.rules.case import Onsite
+from kb.rules.engine import decide
+from kb.rules.intake import intake_for
+from kb.rules.schema import schema_errors
 from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml

@@ -20,7 +20,7 @@ from whoosh.fields import KEYWORD
 from whoosh.fields import TEXT
 from whoosh.fields import Schema
 
-from kb.analysis import mixed_analyzer
+from kb.search.analysis import mixed_analyzer
 
 POINTER = "CURRENT"
 KEEP_BUILDS = 2

@@ -9,11 +9,11 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import InvalidVersion
 from packaging.version import Version
 
-from kb.case import Case
-from kb.lexicon import TermMatcher
-from kb.lexicon import is_chinese
-from kb.lexicon import normalize
-from kb.lexicon import term_pattern
+from kb.rules.case import Case
+from kb.rules.lexicon import TermMatcher
+from kb.rules.lexicon import is_chinese
+from kb.rules.lexicon import normalize
+from kb.rules.lexicon import term_pattern
 
 _VERSION = r"(\d+(?:\.\d+){1,3})"
 

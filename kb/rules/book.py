@@ -10,12 +10,12 @@ from pathlib import Path
 from packaging.specifiers import InvalidSpecifier
 from packaging.specifiers import SpecifierSet
 
-from kb.conditions import CONDITIONS
-from kb.conditions import OUTCOMES
-from kb.conditions import SCOPES
 from kb.errors import Problem
 from kb.errors import RuleError
-from kb.rule_schema import schema_errors
+from kb.rules.conditions import CONDITIONS
+from kb.rules.conditions import OUTCOMES
+from kb.rules.conditions import SCOPES
+from kb.rules.schema import schema_errors
 from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml

@@ -7,14 +7,14 @@ import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field
 
-from kb.case import Case
-from kb.clock import HolidayCalendar
-from kb.clock import ServiceHours
-from kb.clock import add_minutes
-from kb.clock import localize
-from kb.conditions import CONDITIONS
-from kb.lexicon import normalize
-from kb.lexicon import term_pattern
+from kb.rules.case import Case
+from kb.rules.clock import HolidayCalendar
+from kb.rules.clock import ServiceHours
+from kb.rules.clock import add_minutes
+from kb.rules.clock import localize
+from kb.rules.conditions import CONDITIONS
+from kb.rules.lexicon import normalize
+from kb.rules.lexicon import term_pattern
 
 
 @dataclass

@@ -18,11 +18,11 @@ from whoosh.query import Or
 from whoosh.query import Phrase
 from whoosh.query import Term
 
-from kb.analysis import mixed_analyzer
-from kb.lexicon import TermMatcher
-from kb.lexicon import is_chinese
-from kb.lexicon import normalize
-from kb.spelling import Speller
+from kb.rules.lexicon import TermMatcher
+from kb.rules.lexicon import is_chinese
+from kb.rules.lexicon import normalize
+from kb.search.analysis import mixed_analyzer
+from kb.search.spelling import Speller
 
 FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
 MODES = ("keyword", "semantic", "hybrid")
