@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 from pathlib import Path
@@ -14,6 +13,7 @@ from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
+from kb.rules.render import render_decision
 from kb.rules.ruletests import run_rule_tests
 
 
@@ -41,34 +41,35 @@ def cli(ctx, rules_dir, articles_dir, index_dir):
     ctx.ensure_object(dict).update(rules=Path(rules_dir), articles=Path(articles_dir), index=Path(index_dir))
 
 
-def _print_decision(d, as_json: bool) -> None:
+def _print_decision(d: dict, as_json: bool) -> None:
     if as_json:
-        click.echo(_dump(d.to_dict()))
+        click.echo(_dump(d))
         return
-    c = d.case
-    click.echo(f"scope: {d.scope}  ({d.reason})")
-    if d.clause:
-        click.echo(f"clause: 「{d.clause['text']}」 — {d.clause['source']}")
-    click.echo(f"software: {c.software or c.product or '-'} [{c.software_status}]  activity: {c.activity}  "
-               f"plan: {c.plan or '-'}  severity: {d.severity['id']}{' (assumed)' if d.severity['assumed'] else ''}")
-    if d.support_level:
-        click.echo(f"support level: {d.support_level['name']}")
-    if d.response_target_minutes is not None:
-        click.echo(f"response target: {d.response_target_minutes} min ({d.response_kind}) → deadline {d.deadline}")
-    for fact in d.facts:
+    c = d["case"]
+    click.echo(f"scope: {d['scope']}  ({d['reason']})")
+    if d["clause"]:
+        click.echo(f"clause: 「{d['clause']['text']}」 — {d['clause']['source']}")
+    severity = d["severity"]
+    click.echo(f"software: {c['software'] or c['product'] or '-'} [{c['software_status']}]  activity: {c['activity']}  "
+               f"plan: {c['plan'] or '-'}  severity: {severity['id']}{' (assumed)' if severity['assumed'] else ''}")
+    if d["support_level"]:
+        click.echo(f"support level: {d['support_level']['name']}")
+    if d["response_target_minutes"] is not None:
+        click.echo(f"response target: {d['response_target_minutes']} min ({d['response_kind']}) → deadline {d['deadline']}")
+    for fact in d["facts"]:
         click.echo(f"fact: {fact['text']} — {fact['source']}")
-    for i, ch in enumerate(d.channels, 1):
+    for i, ch in enumerate(d["channels"], 1):
         click.echo(f"channel {i}: {ch['name']} — {ch['how']} ({ch['why']}{'; ' + ch['note'] if ch.get('note') else ''})")
-    for alt in d.alternatives:
+    for alt in d["alternatives"]:
         click.echo(f"instead: {alt['name']} — {alt['how']}")
-    if d.onsite and d.onsite.get("response_deadline"):
-        o = d.onsite
+    o = d["onsite"]
+    if o and o["response_deadline"]:
         click.echo(f"onsite {o['mode']} level {o['fault_level']}: respond by {o['response_deadline']}, "
                    f"arrive by {o['arrival_deadline']} (in service hours: {o['in_service_hours']})")
-    for note in d.notes:
+    for note in d["notes"]:
         click.echo(f"note: {note}")
     click.echo("trace:")
-    for t in d.trace:
+    for t in d["rules"]:
         click.echo(f"  {t['id']}: {t['reason']}  [{t['source']}]")
 
 
@@ -92,13 +93,13 @@ def ask_command(ctx, question, plan, severity, onsite_mode, staff, city, reporte
     book = _book(ctx)
     plan = _one_of("--plan", plan.upper() if plan else None, book.plans)
     severity = _one_of("--severity", severity, book.severities)
-    onsite_mode = _one_of("--onsite", onsite_mode, [m["id"] for m in book.onsite["modes"]])
+    onsite_mode = _one_of("--onsite", onsite_mode, [m.id for m in book.onsite.modes])
     intake = intake_for(book)
     onsite = Onsite(onsite_mode, staff, city) if onsite_mode else None
     questions = [line.strip() for line in batch if line.strip()] if batch else [question]
     for text in questions:
         case = intake.read(text, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
-        _print_decision(decide(book, case, lang=lang, now=dt.datetime.now()), as_json)
+        _print_decision(render_decision(book, decide(book, case), lang or case.lang), as_json)
 
 
 def _one_of(option: str, value, allowed):
@@ -177,8 +178,7 @@ def articles_check_command(ctx):
     from kb.content.articles import load_library
 
     book = _book(ctx)
-    topics = set(book.catalog) | {t["id"] for t in book.lexicon.get("topics", [])}
-    lib = load_library(ctx.obj["articles"], topics)
+    lib = load_library(ctx.obj["articles"], book.topics())
     for problem in lib.problems:
         click.echo(str(problem))
     click.echo(f"{len(lib.articles)} articles ok, {len(lib.problems)} problems")
@@ -252,3 +252,7 @@ def _threshold(text: str) -> tuple[str, float]:
         return name, float(value)
     except ValueError:
         raise click.BadParameter(f"expected NAME=NUMBER, got {text!r}") from None
+
+
+if __name__ == "__main__":
+    cli()

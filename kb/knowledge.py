@@ -17,8 +17,10 @@ from kb.errors import NotFound
 from kb.errors import RuleError
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
+from kb.rules.engine import Decision
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
+from kb.rules.render import render_decision
 from kb.search.hybrid import MODES
 from kb.search.hybrid import Searcher
 from kb.search.index import OpenIndex
@@ -49,7 +51,7 @@ class KnowledgeBase:
     @property
     def topics(self) -> set[str]:
         """Allowed article `software` values: catalog keys and the service topics."""
-        return set(self.book.catalog) | {t["id"] for t in self.book.lexicon.get("topics", [])}
+        return self.book.topics()
 
     def reload(self) -> list:
         """Re-read rules and articles; a broken file is reported and the last good version kept."""
@@ -121,18 +123,22 @@ class KnowledgeBase:
         return [key for key in decision.articles if self.library.by_key(key)] if decision.scope == "out" else []
 
     def ask(self, question: str, plan: str | None = None, severity: str | None = None, onsite: Onsite | None = None,
-            reported_at: dt.datetime | None = None, lang: str | None = None):
-        """Read a question into a case and decide it with the rules."""
+            reported_at: dt.datetime | None = None) -> Decision:
+        """Read a question into a case and decide it with the rules (a language-neutral decision: see `render`)."""
         question = _checked_text("question", question)
         if plan is not None and plan not in self.book.plans:
             raise InvalidInput("plan", f"must be one of {', '.join(self.book.plans)}")
         if severity is not None and severity not in self.book.severities:
             raise InvalidInput("severity", f"must be one of {', '.join(self.book.severities)}")
-        if onsite is not None and onsite.mode not in {m["id"] for m in self.book.onsite["modes"]}:
+        if onsite is not None and self.book.onsite_mode(onsite.mode) is None:
             raise InvalidInput("onsite_mode", "unknown onsite mode")
         book = self.book
         case = intake_for(book).read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
-        return decide(book, case, lang=lang)
+        return decide(book, case)
+
+    def render(self, decision: Decision, lang: str) -> dict:
+        """A decision in one language, as `kb ask --json` prints it."""
+        return render_decision(self.book, decision, lang)
 
     def article(self, article_id: str):
         """One article by id."""

@@ -21,7 +21,7 @@ class Sequence(list):
     item_lines: list
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when built with it
     def construct_mapping(self, node, deep=False):
         data = Mapping(super().construct_mapping(node, deep=True))
         data.line = node.start_mark.line + 1

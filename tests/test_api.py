@@ -413,7 +413,7 @@ def test_openapi_enums_come_from_the_rule_book(client, knowledge):
     book = knowledge.book
     assert schemas["AskRequest"]["properties"]["plan"]["enum"] == list(book.plans)
     assert schemas["TicketRequest"]["properties"]["severity"]["enum"] == list(book.severities)
-    assert schemas["Onsite"]["properties"]["mode"]["enum"] == [m["id"] for m in book.onsite["modes"]]
+    assert schemas["Onsite"]["properties"]["mode"]["enum"] == [m.id for m in book.onsite.modes]
     source = (ROOT / "webapp" / "openapi.py").read_text(encoding="utf-8")
     for plan_id in book.plans:
         assert f'"{plan_id}"' not in source

@@ -7,7 +7,7 @@ from kb.rules.clock import localize
 
 def hours(book):
     calendar = HolidayCalendar(book.calendar)
-    return calendar, ServiceHours({"days": "working_days", "start": "09:00", "end": "18:00"}, calendar)
+    return calendar, ServiceHours(book.onsite_mode("5x8").service_hours, calendar)
 
 
 def test_public_holiday_and_adjusted_working_day(book):

@@ -35,7 +35,7 @@ def test_short_chinese_terms_respect_word_boundaries(book):
 
 def test_what_intake_cannot_tell_is_said(book):
     case = intake_for(book).read("vsftpd 连不上")
-    codes = {n["code"] for n in case.notes}
+    codes = {n.key for n in case.notes}
     assert {"version_assumed", "install_assumed", "plan_unknown"} <= codes
 
 
@@ -76,5 +76,5 @@ def test_an_error_code_after_a_reporting_word_is_a_problem(book, text, activity)
 def test_a_fault_level_implies_the_severity(book):
     case = intake_for(book).read("二级故障")
     assert case.severity == "degraded"
-    assert "severity_from_fault_level" in {n["code"] for n in case.notes}
+    assert "severity_from_fault_level" in {n.key for n in case.notes}
     assert intake_for(book).read("二级故障", severity="business_down").severity == "business_down"

@@ -18,7 +18,7 @@ def copy_rules(tmp_path):
 def test_shipped_rules_load_with_every_catalog_row(book):
     assert list(book.catalog) == ["ssh", "rdp", "scp_rsync", "sftp", "ftp", "firewall_linux", "firewall_windows"]
     assert set(book.plans) == {"S1", "S2", "S3", "S4"}
-    assert all(rule["source"] for rule in book.decisions)
+    assert all(rule.source for rule in book.decisions)
 
 
 def test_shipped_rule_tests_pass_and_fire_every_rule(book):
@@ -118,21 +118,21 @@ def test_a_running_knowledge_base_keeps_its_last_good_rules(tmp_path, embedder):
     (rules / "plans.yaml").write_text("kind: plans\nplans: [\n")
     assert kb.refresh(min_interval=0)
     assert kb.rule_problems and kb.rule_problems[0].path.endswith("plans.yaml")
-    assert kb.ask("sshd fails to start", plan="S3").response_target_minutes == 120
+    assert kb.ask("sshd fails to start", plan="S3").response_minutes == 120
 
 
 def test_plan_channels_are_derived_from_channels_yaml_only(book):
-    assert all("channels" not in plan for plan in book.plans.values())
-    ids = {pid: [ch["id"] for ch in book.plan_channels(pid) if "self_service" not in ch["purposes"]] for pid in book.plans}
+    assert all("channels" not in plan.model_dump() for plan in book.plans.values())
+    ids = {pid: [ch.id for ch in book.plan_channels(pid) if "self_service" not in ch.purposes] for pid in book.plans}
     assert ids["S1"] == ["ticket", "online", "im_group", "tam", "dedicated_hotline", "hotline", "architecture", "expert_escort"]
     assert ids["S2"] == ["ticket", "online", "im_group", "dedicated_hotline", "hotline", "expert_escort"]
     assert ids["S3"] == ids["S4"] == ["ticket", "online", "hotline"]
-    escort = next(ch for ch in book.channels if ch["id"] == "expert_escort")
+    escort = book.channel("expert_escort")
     assert book.channel_offer(escort, "S2") == "paid"
 
 
 def test_every_message_is_used_and_a_missing_one_is_reported(tmp_path, book):
-    from kb.rules.schema import MESSAGE_KEYS
+    from kb.rules.text import MESSAGE_KEYS
 
     assert set(book.messages) == set(MESSAGE_KEYS)
     rules = copy_rules(tmp_path)
@@ -166,3 +166,20 @@ def test_ask_validates_choices_against_the_loaded_rules():
     assert result.exit_code == 2 and "S1, S2, S3, S4" in result.output
     result = runner.invoke(cli, ["--rules", str(RULES), "ask", "does the Enterprise plan have a TAM?"])
     assert result.exit_code == 0 and "fact: S2 (Enterprise) does not include" in result.output
+
+
+def test_kb_ask_stamps_questions_with_the_real_time_on_a_utc_host():
+    """A naive local "now" on a UTC host made every question 8 hours early (and every deadline wrong)."""
+    import datetime as dt
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, TZ="UTC")
+    before = dt.datetime.now(dt.UTC)
+    out = subprocess.run([sys.executable, "-m", "kb.cli", "--rules", str(RULES), "ask", "sshd fails to start", "--plan", "S3",
+                          "--json"], env=env, capture_output=True, text=True, check=True).stdout
+    reported = dt.datetime.fromisoformat(json.loads(out)["case"]["reported_at"])
+    assert reported.utcoffset() == dt.timedelta(hours=8)  # shown in the rules' zone, Asia/Shanghai
+    assert before - dt.timedelta(seconds=5) <= reported <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)

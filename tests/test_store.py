@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import secrets
@@ -29,7 +30,7 @@ from tests.conftest import ROOT
 PG_URL = os.environ.get("KB_TEST_DATABASE_URL")
 DATABASES = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres,
                                                          pytest.mark.skipif(not PG_URL, reason="KB_TEST_DATABASE_URL not set")])]
-HEAD = "0002"
+HEAD = "0003"
 TABLES = {"tickets", "votes", "search_logs", "ask_logs", "alembic_version"}
 DECISION = {
     "scope": "in",
@@ -188,16 +189,40 @@ def test_ticket_without_channel_or_deadline_and_with_the_assumed_severity(store)
     assert store.get_ticket(ticket["number"], ticket["token"])["scope"] == "out"
 
 
-def test_ticket_keeps_response_kind_status_and_the_trace_in_both_languages(store):
-    english = [dict(DECISION["rules"][0], reason="This is a port-connectivity problem.")]
-    ticket = open_ticket(store, decision=dict(DECISION, response_kind="accepted"), traces={"en": english})
+def test_ticket_keeps_response_kind_status_and_one_trace_in_both_languages(store):
+    step = DECISION["rules"][0]
+    both = [dict(step, reason={"zh": step["reason"], "en": "This is a port-connectivity problem."})]
+    ticket = open_ticket(store, decision=dict(DECISION, response_kind="accepted", rules=both))
     assert (ticket["response_kind"], ticket["status"]) == ("accepted", "open")
-    assert ticket["rules"] == DECISION["rules"]  # the ticket's own language
-    assert store.get_ticket(ticket["number"], ticket["token"], lang="en")["rules"] == english
-    assert store.get_ticket(ticket["number"], ticket["token"], lang="zh")["rules"] == DECISION["rules"]
+    assert ticket["rules"] == [step]  # the ticket's own language
+    assert store.get_ticket(ticket["number"], ticket["token"], lang="en")["rules"][0]["reason"].startswith("This is")
+    assert store.get_ticket(ticket["number"], ticket["token"], lang="zh")["rules"] == [step]
     with pytest.raises(InvalidInput) as exc:
-        open_ticket(store, traces={"fr": []})
-    assert exc.value.field == "traces"
+        open_ticket(store, decision=dict(DECISION, rules=["not a step"]))
+    assert exc.value.field == "rules"
+
+
+def test_upgrade_from_0002_folds_the_per_language_traces_into_one(database_url):
+    from alembic import command
+
+    from kb.store.store import alembic_config
+
+    zh = [{"id": "r1", "kind": "rule", "reason": "理由"}, {"id": "channel.ticket", "kind": "fact", "reason": "工单支持"}]
+    en = [dict(zh[0], reason="why"), dict(zh[1], reason="Ticket")]
+    s = Store(database_url)
+    try:
+        with s.engine.begin() as connection:
+            command.upgrade(alembic_config(connection), "0002")
+            connection.execute(text(
+                "INSERT INTO tickets (number, token_hash, plan, subject, description, contact, lang, scope, rules, traces,"
+                " created_at) VALUES ('T20261130-BBBBBB', :hash, 'S3', 'two', 'a ticket of 0002', 'a@b.cn', 'zh', 'in',"
+                " :rules, :traces, '2026-11-30 01:00:00')"),
+                {"hash": hashlib.sha256(b"tok").hexdigest(), "rules": json.dumps(zh), "traces": json.dumps({"zh": zh, "en": en})})
+        s.upgrade()
+        assert s.get_ticket("T20261130-BBBBBB", "tok", lang="en")["rules"] == en
+        assert s.get_ticket("T20261130-BBBBBB", "tok", lang="zh")["rules"] == zh
+    finally:
+        s.close()
 
 
 def test_wrong_token_or_number_is_not_found_alike(store):

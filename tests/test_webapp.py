@@ -424,17 +424,9 @@ def test_assistant_shows_onsite_deadlines(en):
 
 
 def test_decision_facts_lead_the_card(en, knowledge, monkeypatch):
-    real = knowledge.ask
-
-    class WithFacts:
-        def __init__(self, decision):
-            self.decision = decision
-
-        def to_dict(self):
-            return dict(self.decision.to_dict(), facts=[{"id": "plan.S4.im_group", "text": "S4 has no IM group.",
-                                                         "source": "服务计划说明书 / 支持渠道"}])
-
-    monkeypatch.setattr(knowledge, "ask", lambda *a, **kw: WithFacts(real(*a, **kw)))
+    real = knowledge.render
+    fact = {"id": "plan.S4.im_group", "text": "S4 has no IM group.", "source": "服务计划说明书 / 支持渠道"}
+    monkeypatch.setattr(knowledge, "render", lambda decision, lang: dict(real(decision, lang), facts=[fact]))
     page = text_of(en.get("/assistant", query_string={"question": "Can I use the IM group on S4?", "plan": "S4"}))
     assert '<div class="answer-facts">' in page and "S4 has no IM group." in page
     assert page.index("S4 has no IM group.") < page.index('class="badge')
@@ -564,9 +556,9 @@ def test_ticket_trace_follows_the_reader_language(app, client, en, knowledge):
     zh_trace = zh_page[zh_page.index('<details class="trace">'):]
     en_trace = en_page[en_page.index('<details class="trace">'):]
     assert CJK.search(zh_trace.split("<cite")[0])
-    english = knowledge.ask(f"{TICKET['subject']}\n{TICKET['description']}", plan="S3", severity="degraded", lang="en")
-    assert english.trace and all(str(r["reason"]) in en_trace.replace("&#39;", "'") for r in english.trace
-                                 if r["kind"] == "rule")
+    english = knowledge.render(knowledge.ask(f"{TICKET['subject']}\n{TICKET['description']}", plan="S3", severity="degraded"),
+                               "en")["rules"]
+    assert english and all(str(r["reason"]) in en_trace.replace("&#39;", "'") for r in english if r["kind"] == "rule")
     reasons = re.findall(r"</code> (.*?) <cite", en_trace)
     assert reasons and not any(CJK.search(r) for r in reasons)
 

@@ -122,11 +122,12 @@ def ticket(number):
 @bp.get("/v1/plans")
 def plans():
     """The support plans of the rule book, best first, with bilingual names."""
-    return {"plans": list(get_kb().book.plans.values())}
+    return {"plans": [plan.model_dump(mode="json") for plan in get_kb().book.plans.values()]}
 
 
 @bp.get("/v1/catalog")
 def catalog():
     """The third-party software catalog and its categories."""
     book = get_kb().book
-    return {"categories": list(book.categories.values()), "software": list(book.catalog.values())}
+    return {"categories": [c.model_dump(mode="json") for c in book.categories.values()],
+            "software": [row.model_dump(mode="json") for row in book.catalog.values()]}

@@ -22,7 +22,7 @@ SUGGESTIONS = 3
 def answer(args: dict, lang: str) -> tuple[dict, list, int]:
     """Decide a question in `lang` (the reader's), find articles for it and log the ask; shared with the JSON API."""
     kb = get_kb()
-    decision = kb.ask(**args, lang=lang).to_dict()
+    decision = kb.render(kb.ask(**args), lang)
     hits = kb.search(args["question"], lang=lang, limit=SUGGESTIONS)
     log_id = get_store().log_ask(args["question"], decision["lang"], args["plan"], decision["scope"], decision["software"],
                                  [h.id for h in hits])

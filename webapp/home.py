@@ -25,7 +25,7 @@ ONE_YEAR = 365 * 24 * 3600
 def index():
     """Show the search box, the catalog by category and the plan table."""
     book = get_kb().book
-    categories = [(pick(cat["name"]), [row for row in book.catalog.values() if row["category"] == cat_id])
+    categories = [(pick(cat.name), [row for row in book.catalog.values() if row.category == cat_id])
                   for cat_id, cat in book.categories.items()]
     return render_template("home/index.html", categories=categories, plans=plan_rows(book))
 
@@ -47,14 +47,14 @@ def plan_rows(book) -> list[dict]:
     """One row per plan for the plan table: channels, response times and third-party support, worded."""
     rows = []
     for plan in book.plans.values():
-        response = plan["response"]
-        times = [(pick(book.severities[sev]["name"]), minutes) for sev, minutes in response.get("by_severity", {}).items()]
+        response = plan.response
+        times = [(pick(book.severities[sev].name), minutes) for sev, minutes in response.by_severity.items()]
         rows.append({
-            "id": plan["id"], "name": pick(plan["name"]),
-            "channels": [pick(ch["name"]) + (t("paid") if book.channel_offer(ch, plan["id"]) == "paid" else "")
-                         for ch in book.plan_channels(plan["id"])],
-            "times": times, "accepted_within": response.get("any_severity"),
-            "third_party": pick(book.third_party_levels[plan["third_party_support"]["level"]]["name"]),
+            "id": plan.id, "name": pick(plan.name),
+            "channels": [pick(ch.name) + (t("paid") if book.channel_offer(ch, plan.id) == "paid" else "")
+                         for ch in book.plan_channels(plan.id)],
+            "times": times, "accepted_within": response.any_severity,
+            "third_party": pick(book.third_party_levels[plan.third_party_support.level].name),
         })
     return rows
 

@@ -15,6 +15,7 @@ from flask import url_for
 from markupsafe import Markup
 from markupsafe import escape
 
+from kb.rules.model import Text
 from webapp.knowledge import get_kb
 
 LANGS = ("zh", "en")
@@ -285,9 +286,11 @@ def t(key: str, **values) -> str:
 
 def pick(obj, lang: str | None = None) -> str:
     """The `lang` wording of a bilingual {zh, en} value; other values pass through."""
+    lang = lang or get_lang()
+    if isinstance(obj, Text):
+        return obj.pick(lang)
     if not isinstance(obj, dict):
         return obj
-    lang = lang or get_lang()
     return obj.get(lang) or obj.get("en") or obj.get("zh") or ""
 
 
@@ -371,13 +374,13 @@ def software_name(key: str) -> str:
     """A catalog key's or topic's name in the request's language."""
     row = get_kb().book.catalog.get(key)
     if row:
-        return pick(row["name"])
+        return pick(row.name)
     return pick(TOPIC_NAMES.get(key, {"zh": key, "en": key}))
 
 
 def site_zone() -> ZoneInfo:
     """The zone the rules compute deadlines in (the holiday calendar's), used for every time the site shows."""
-    return ZoneInfo(get_kb().book.calendar["timezone"])
+    return ZoneInfo(get_kb().book.calendar.timezone)
 
 
 def format_time(value) -> Markup:

@@ -133,8 +133,8 @@ def query_params(args, allowed: set[str]) -> None:
 
 def onsite(book, mode, staff, city) -> Onsite | None:
     """An onsite contract, or None when no mode is chosen."""
-    modes = book.onsite["modes"]
-    mode = choice(mode, "onsite_mode", [m["id"] for m in modes], names=[m["name"] for m in modes])
+    modes = book.onsite.modes
+    mode = choice(mode, "onsite_mode", [m.id for m in modes], names=[m.name for m in modes])
     staff = integer(staff, "onsite_staff", low=1, high=MAX_STAFF, default=1)
     city = text(city, "onsite_city", required=False, max_len=MAX_CITY)
     return Onsite(mode, staff, city) if mode else None
@@ -143,18 +143,18 @@ def onsite(book, mode, staff, city) -> Onsite | None:
 def plan(book, value, *, required: bool = False) -> str | None:
     """A plan id of the rule book."""
     return choice(value, "plan", list(book.plans), required=required,
-                  names=[{lang: f"{p['id']} {name}" for lang, name in p["name"].items()} for p in book.plans.values()])
+                  names=[{"zh": f"{p.id} {p.name.zh}", "en": f"{p.id} {p.name.en}"} for p in book.plans.values()])
 
 
 def severity(book, value) -> str | None:
     """A severity id of the rule book."""
-    return choice(value, "severity", list(book.severities), names=[s["name"] for s in book.severities.values()])
+    return choice(value, "severity", list(book.severities), names=[s.name for s in book.severities.values()])
 
 
 def software(book, value, keys=None) -> str | None:
     """A catalog key (or one of `keys`, e.g. the article topics), named by its display name on error."""
     keys = sorted(keys if keys is not None else book.catalog)
-    return choice(value, "software", keys, names=[book.catalog[k]["name"] if k in book.catalog else k for k in keys])
+    return choice(value, "software", keys, names=[book.catalog[k].name if k in book.catalog else k for k in keys])
 
 
 def ask_args(book, data: dict) -> dict:

@@ -43,7 +43,7 @@ def schemas(book) -> dict:
     """The component schemas; ids the rule book defines are enumerated from `book`."""
     plan = {"type": "string", "enum": list(book.plans), "description": "A plan id (see /api/v1/plans)."}
     severity = {"type": "string", "enum": list(book.severities)}
-    mode = {"type": "string", "enum": [m["id"] for m in book.onsite["modes"]]}
+    mode = {"type": "string", "enum": [m.id for m in book.onsite.modes]}
     return {
         "Error": {
             "type": "object", "required": ["error"],

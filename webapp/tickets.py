@@ -13,8 +13,8 @@ from flask import url_for
 from kb.errors import InvalidInput
 from kb.errors import NotFound
 from kb.knowledge import MAX_QUERY
+from kb.rules.render import trace_in_both
 from webapp import inputs
-from webapp.i18n import LANGS
 from webapp.i18n import describe
 from webapp.i18n import get_lang
 from webapp.i18n import t
@@ -25,16 +25,15 @@ bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 
 
 def open_ticket(fields: dict, lang: str) -> dict:
-    """Decide the ticket's text with the rules and store it with that decision; shared with the JSON API.
+    """Decide the ticket's text with the rules, once, and store it with that decision; shared with the JSON API.
 
-    The rules decide once per UI language at the same instant, so the ticket's trace reads in its reader's language."""
+    The stored trace has every reason in both languages, so the ticket reads in its reader's language."""
     # The assistant reads at most MAX_QUERY characters; the subject and the start of the description are enough.
     question = f"{fields['subject']}\n{fields['description']}"[:MAX_QUERY]
-    kb, now = get_kb(), dt.datetime.now(dt.UTC)
-    decisions = {code: kb.ask(question, plan=fields["plan"], severity=fields["severity"], reported_at=now,
-                              lang=code).to_dict() for code in LANGS}
-    return get_store().create_ticket(**fields, lang=lang, decision=decisions[lang],
-                                     traces={code: d["rules"] for code, d in decisions.items()})
+    kb = get_kb()
+    decision = kb.ask(question, plan=fields["plan"], severity=fields["severity"], reported_at=dt.datetime.now(dt.UTC))
+    rendered = dict(kb.render(decision, lang), rules=trace_in_both(kb.book, decision))
+    return get_store().create_ticket(**fields, lang=lang, decision=rendered)
 
 
 @bp.route("/new", methods=("GET", "POST"))

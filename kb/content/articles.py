@@ -12,39 +12,57 @@ import re
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+from typing import Annotated
+from typing import Literal
 
 import frontmatter
+from pydantic import BaseModel
+from pydantic import BeforeValidator
+from pydantic import ConfigDict
+from pydantic import Field
+from pydantic import StringConstraints
+from pydantic import ValidationError
+from pydantic import field_validator
 
 from kb.content.render import plain_text
 from kb.content.render import render_markdown
 from kb.errors import Problem
-from kb.rules.schema import Validator
 from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml
 
 LANGS = ("zh", "en")
 CATEGORIES = ("troubleshooting", "configuration", "plan", "onsite")
-_STR_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
-FRONT_MATTER = {
-    "type": "object",
-    "required": ["id", "lang", "translation_key", "title", "summary", "software", "category", "symptoms",
-                 "applies_to", "tags", "updated", "related"],
-    "additionalProperties": False,
-    "properties": {
-        "id": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,100}$"},
-        "lang": {"enum": list(LANGS)},
-        "translation_key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{2,100}$"},
-        "title": {"type": "string", "minLength": 4, "maxLength": 200},
-        "summary": {"type": "string", "minLength": 10, "maxLength": 600},
-        "software": {"type": "string"},
-        "category": {"enum": list(CATEGORIES)},
-        "symptoms": _STR_LIST, "applies_to": _STR_LIST,
-        "tags": {"type": "array", "items": {"type": ["string", "integer"]}},  # port numbers are tags too
-        "updated": {"type": "date"},
-        "related": {"type": "array", "maxItems": 8, "items": {"type": "string"}},
-    },
-}
+Slug = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{2,100}$")]
+Items = list[Annotated[str, StringConstraints(min_length=1)]]
+
+
+class FrontMatter(BaseModel):
+    """The fields an article's front matter must have (README: Writing an article)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: Slug
+    lang: Literal[LANGS]
+    translation_key: Slug
+    title: Annotated[str, StringConstraints(min_length=4, max_length=200)]
+    summary: Annotated[str, StringConstraints(min_length=10, max_length=600)]
+    software: str
+    category: Literal[CATEGORIES]
+    symptoms: Items
+    applies_to: Items
+    tags: list[Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) and not isinstance(v, bool) else v)]]
+    updated: dt.date
+    related: Annotated[list[str], Field(max_length=8)]
+
+    @field_validator("updated", mode="before")
+    @classmethod
+    def _a_date(cls, value):
+        if not isinstance(value, dt.date):  # YAML reads 2026-11-22 as a date; anything else is a typo
+            raise ValueError("must be a date such as 2026-11-22")
+        return value
+
+
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -107,9 +125,7 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         return None, [exc.problem]
     if not isinstance(meta, dict):
         return None, [Problem(path, 2, "front matter must be a mapping of fields")]
-    problems = [Problem(path, (line_of(meta, list(e.absolute_path)) or 1) + offset if e.absolute_path else offset + 1,
-                        f"front matter {'/'.join(map(str, e.absolute_path)) or ''}: {e.message}".replace(" :", ":"))
-                for e in Validator(FRONT_MATTER).iter_errors(meta)]
+    problems = _front_matter_problems(meta, path, offset)
     body_line = text[: text.rindex(body)].count("\n") + 1 if body.strip() else fm_text.count("\n") + 3
     sections, section_problems = _sections(body, path, body_line)
     problems += section_problems
@@ -127,6 +143,31 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         path=path, digest=hashlib.sha256(text.encode()).hexdigest()[:16],
     )
     return article, []
+
+
+def _front_matter_problems(meta, path: str, offset: int) -> list[Problem]:
+    """Every way the front matter breaks FrontMatter, at its line in the file."""
+    try:
+        FrontMatter.model_validate(meta)
+    except ValidationError as exc:
+        return [Problem(path, _line(meta, e, offset), f"front matter {'/'.join(map(str, e['loc']))}: {_reason(e)}")
+                for e in exc.errors()]
+    return []
+
+
+def _line(meta, error: dict, offset: int) -> int:
+    """The line of the offending key; a field missing from the front matter is reported at its opening `---`."""
+    if error["type"] == "missing" and len(error["loc"]) == 1:
+        return offset + 1
+    return (line_of(meta, list(error["loc"])) or 1) + offset
+
+
+def _reason(error: dict) -> str:
+    if error["type"] == "missing":
+        return "is required"
+    if error["type"] == "extra_forbidden":
+        return "unknown field"
+    return error["msg"].removeprefix("Value error, ")
 
 
 def _sections(body: str, path: str, first_line: int) -> tuple[list[tuple[str, str]], list[Problem]]:

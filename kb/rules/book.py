@@ -1,87 +1,87 @@
-"""Load `rules/`: validate every file against its schema and cross-check references, then index it."""
+"""Load `rules/`: validate every file against the model of its kind and cross-check references, then index it."""
 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier
 from packaging.specifiers import SpecifierSet
+from pydantic import ValidationError
 
 from kb.errors import Problem
 from kb.errors import RuleError
+from kb.rules import model as m
 from kb.rules.conditions import CONDITIONS
-from kb.rules.conditions import OUTCOMES
-from kb.rules.conditions import SCOPES
-from kb.rules.schema import schema_errors
+from kb.rules.text import MESSAGE_KEYS
 from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml
 
 SINGLE_KINDS = ("plans", "severities", "channels", "scope", "catalog", "onsite", "calendar", "messages")
-LANGS = ("zh", "en")
+REQUIRED_KINDS = SINGLE_KINDS + ("decisions", "lexicon")
 
 
 @dataclass(frozen=True, eq=False)
 class RuleBook:
-    """Everything in `rules/`, indexed for the engine. Immutable: a reload builds a new one."""
+    """Everything in `rules/`, typed and indexed for the engine. Immutable: a reload builds a new one."""
 
-    plans: dict
-    features: dict
-    third_party_levels: dict
-    support_levels: dict
-    severities: dict
-    severity_default: dict
-    channels: list
-    purposes: dict
+    plans: dict[str, m.Plan]  # best first (by rank)
+    features: dict[str, m.Text]
+    third_party_levels: dict[str, m.ThirdPartyLevel]
+    support_levels: dict[str, m.ThirdPartyLevel | m.SupportLevel]
+    severities: dict[str, m.Severity]  # most severe first
+    severity_default: str
+    severity_default_note: m.Text | None
+    severities_source: str
+    channels: list[m.Channel]  # by `order`
+    purposes: dict[str, m.Purpose]
     fallback_purpose: str
-    purpose_by_activity: list
-    clauses: dict
-    alternatives: dict
-    prerequisites: list
-    catalog: dict
-    categories: dict
-    onsite: dict
-    calendar: dict
-    decisions: list
-    lexicon: dict
-    glossary: list
-    messages: dict
+    purpose_by_activity: list[m.PurposeByActivity]
+    clauses: dict[str, m.Quoted]
+    alternatives: dict[str, m.Alternative]
+    prerequisites: dict[str, m.Quoted]
+    catalog: dict[str, m.CatalogRow]
+    categories: dict[str, m.Named]
+    onsite: m.OnsiteFile
+    calendar: m.CalendarFile
+    decisions: list[m.Rule]
+    lexicon: m.Lexicon
+    glossary: list[m.GlossaryTerm]
+    messages: dict[str, m.Text]
     fingerprint: str
 
-    def text(self, obj: dict, lang: str) -> str:
-        """Pick the `lang` wording of a bilingual {zh, en} value."""
-        return obj.get(lang) or obj.get("en") or obj.get("zh") or ""
+    def channel(self, channel_id: str | None) -> m.Channel | None:
+        """The channel with this id, or None."""
+        return next((ch for ch in self.channels if ch.id == channel_id), None)
 
-    def message(self, key: str, lang: str, **values) -> str:
-        """The messages.yaml wording `key` in `lang`, filled in; bilingual values are picked in `lang` too."""
-        picked = {k: self.text(v, lang) if isinstance(v, dict) else v for k, v in values.items()}
-        return self.text(self.messages[key], lang).format(**picked)
-
-    def note(self, code: str, **values) -> dict:
-        """A case note in both languages ({code, zh, en}), worded by messages.yaml `code`."""
-        return {"code": code, **{lang: self.message(code, lang, **values) for lang in LANGS}}
-
-    def channel_offer(self, channel: dict, plan_id: str | None):
+    def channel_offer(self, channel: m.Channel, plan_id: str | None) -> bool | str:
         """Whether `plan_id` may use `channel`: True, "paid" (only once bought) or False. No plan: public channels only."""
-        if channel.get("plans") == "all":
+        if channel.plans == "all":
             return True
         plan = self.plans.get(plan_id)
         if plan is None:
             return False
-        if channel.get("plans_feature"):
-            return plan[channel["plans_feature"]]["offered"]
-        return plan["id"] in channel.get("plans", [])
+        if channel.plans_feature:
+            return plan.feature(channel.plans_feature).offered
+        return plan.id in channel.plans
 
-    def channel(self, channel_id: str | None) -> dict | None:
-        """The channel with this id, or None."""
-        return next((ch for ch in self.channels if ch["id"] == channel_id), None)
-
-    def plan_channels(self, plan_id: str) -> list[dict]:
+    def plan_channels(self, plan_id: str) -> list[m.Channel]:
         """The channels a plan may use, in order, derived from channels.yaml (paid ones included)."""
         return [ch for ch in self.channels if self.channel_offer(ch, plan_id)]
+
+    def onsite_mode(self, mode_id: str | None) -> m.OnsiteMode | None:
+        """The onsite service mode with this id, or None."""
+        return next((mode for mode in self.onsite.modes if mode.id == mode_id), None)
+
+    def fault_level(self, level: int | None) -> m.FaultLevel | None:
+        """The onsite fault level (1 is the worst) with its name and definition, or None."""
+        return next((f for f in self.onsite.fault_levels if f.level == level), None)
+
+    def topics(self) -> set[str]:
+        """Allowed article `software` values: catalog keys and the service topics (plans, onsite)."""
+        return set(self.catalog) | {t.id for t in self.lexicon.topics}
 
 
 def rule_files(rules_dir: Path) -> list[Path]:
@@ -89,31 +89,57 @@ def rule_files(rules_dir: Path) -> list[Path]:
     return sorted(p for p in Path(rules_dir).rglob("*.yaml") if "tests" not in p.relative_to(rules_dir).parts)
 
 
+def validate(data, path: str, kind_models=m.FILES) -> tuple[m.Part | None, list[Problem]]:
+    """Validate one parsed file against the model of its `kind`; problems carry the file and line."""
+    if not isinstance(data, dict) or data.get("kind") not in kind_models:
+        return None, [Problem(path, line_of(data, []), f"`kind` must be one of: {', '.join(sorted(kind_models))}")]
+    try:
+        return kind_models[data["kind"]].model_validate(data), []
+    except ValidationError as exc:
+        return None, [_problem(path, data, err) for err in exc.errors()]
+
+
+def _problem(path: str, data, err: dict) -> Problem:
+    """One pydantic error as a located problem: the path of keys, what is wrong, at the key's line."""
+    loc = [step for step in err["loc"] if not (isinstance(step, str) and "[" in step)]  # drop union branch tags
+    where = "/".join(str(step) for step in loc) or "(top)"
+    message = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        message = f"`{loc[-1]}` is required" if loc else message
+    elif err["type"] == "extra_forbidden":
+        message = f"unknown key `{loc[-1]}`"
+    return Problem(path, line_of(data, loc), f"{where}: {message}")
+
+
 def load_rulebook(rules_dir: str | Path) -> RuleBook:
     """Load and check every rule file; raise RuleError listing every problem with file and line."""
     rules_dir = Path(rules_dir)
     problems: list[Problem] = []
-    docs: dict[str, list[tuple[str, object]]] = {}
+    docs: dict[str, list[tuple[str, object, m.Part]]] = {}
     digest = hashlib.sha256()
     files = rule_files(rules_dir)
     if not files:
         raise RuleError([Problem(str(rules_dir), None, "no rule files found")])
     for path in files:
         text = path.read_text(encoding="utf-8")
-        digest.update(path.name.encode() + text.encode())
+        digest.update(path.relative_to(rules_dir).as_posix().encode() + b"\0" + text.encode())
         try:
             data = parse_yaml(text, str(path))
         except YAMLProblem as exc:
             problems.append(exc.problem)
             continue
-        errors = list(schema_errors(data))
-        for err_path, message in errors:
-            problems.append(Problem(str(path), line_of(data, err_path), message))
-        if not errors:
-            docs.setdefault(data["kind"], []).append((str(path), data))
-    for kind in SINGLE_KINDS + ("decisions", "lexicon"):
+        parsed, found = validate(data, str(path))
+        problems += found
+        if isinstance(parsed, m.DecisionsFile):  # each rule remembers where it is written, for its problems
+            located = [rule.model_copy(update={"file": str(path), "line": data["rules"][i].line})
+                       for i, rule in enumerate(parsed.rules)]
+            parsed = parsed.model_copy(update={"rules": located})
+        if parsed is not None:
+            docs.setdefault(data["kind"], []).append((str(path), data, parsed))
+    broken = {p.path for p in problems}
+    for kind in REQUIRED_KINDS:
         found = docs.get(kind, [])
-        if not found and not any(p.path.endswith(".yaml") and kind in p.path for p in problems):
+        if not found and not broken:
             problems.append(Problem(str(rules_dir), None, f"no file of kind `{kind}`"))
         if kind in SINGLE_KINDS and len(found) > 1:
             problems.append(Problem(found[1][0], 1, f"a second file of kind `{kind}` (first: {found[0][0]})"))
@@ -127,144 +153,179 @@ def load_rulebook(rules_dir: str | Path) -> RuleBook:
 
 
 def _one(docs, kind):
-    return docs[kind][0][1]
+    return docs[kind][0][2]
 
 
-def _index(docs, fingerprint) -> RuleBook:
-    plans_doc, sev_doc, chan_doc, scope_doc = (_one(docs, k) for k in ("plans", "severities", "channels", "scope"))
-    third_party_levels = {lv["id"]: lv for lv in plans_doc["third_party_levels"]}
-    catalog_doc = _one(docs, "catalog")
-    decisions = [dict(rule, file=path, line=rule.line) for path, doc in docs["decisions"] for rule in doc["rules"]]
-    lexicon: dict = {}
-    for _path, doc in docs["lexicon"]:
-        for key, value in doc.items():
-            if isinstance(value, list):
-                lexicon.setdefault(key, []).extend(value)
-            elif key not in lexicon:
-                lexicon[key] = value
+def _index(docs, fingerprint: str) -> RuleBook:
+    plans, sev, chan, scope, catalog = (_one(docs, k) for k in ("plans", "severities", "channels", "scope", "catalog"))
+    third_party_levels = {lv.id: lv for lv in plans.third_party_levels}
+    lexicon = m.Lexicon()
+    for _path, _data, doc in docs["lexicon"]:
+        lexicon = lexicon.merged(doc)
     return RuleBook(
-        plans={p["id"]: p for p in sorted(plans_doc["plans"], key=lambda p: p["rank"])},
-        features=plans_doc["features"],
+        plans={p.id: p for p in sorted(plans.plans, key=lambda p: p.rank)},
+        features=plans.features,
         third_party_levels=third_party_levels,
-        support_levels={**third_party_levels, **{lv["id"]: lv for lv in scope_doc.get("support_levels", [])}},
-        severities={s["id"]: dict(s, source=sev_doc["source"]) for s in sev_doc["severities"]},
-        severity_default={"id": sev_doc["default"], "note": sev_doc.get("default_note")},
-        channels=sorted(chan_doc["channels"], key=lambda c: c["order"]),
-        purposes={p["id"]: p for p in chan_doc["purposes"]},
-        fallback_purpose=chan_doc["fallback_purpose"],
-        purpose_by_activity=chan_doc["purpose_by_activity"],
-        clauses={c["id"]: c for c in scope_doc["includes"] + scope_doc["excludes"]},
-        alternatives={a["id"]: a for a in scope_doc["alternatives"]},
-        prerequisites=scope_doc["prerequisites"],
-        catalog={row["key"]: dict(row, source=row["source"]) for row in catalog_doc["software"]},
-        categories={c["id"]: c for c in catalog_doc["categories"]},
+        support_levels={**third_party_levels, **{lv.id: lv for lv in scope.support_levels}},
+        severities={s.id: s for s in sev.severities},
+        severity_default=sev.default,
+        severity_default_note=sev.default_note,
+        severities_source=sev.source,
+        channels=sorted(chan.channels, key=lambda c: c.order),
+        purposes={p.id: p for p in chan.purposes},
+        fallback_purpose=chan.fallback_purpose,
+        purpose_by_activity=chan.purpose_by_activity,
+        clauses={c.id: c for c in scope.includes + scope.excludes},
+        alternatives={a.id: a for a in scope.alternatives},
+        prerequisites={p.id: p for p in scope.prerequisites},
+        catalog={row.key: row for row in catalog.software},
+        categories={c.id: c for c in catalog.categories},
         onsite=_one(docs, "onsite"),
         calendar=_one(docs, "calendar"),
-        decisions=decisions,
+        decisions=[rule for _p, _d, doc in docs["decisions"] for rule in doc.rules],
         lexicon=lexicon,
-        glossary=[t for _p, doc in docs.get("glossary", []) for t in doc["terms"]],
-        messages=_one(docs, "messages")["messages"],
+        glossary=[t for _p, _d, doc in docs.get("glossary", []) for t in doc.terms],
+        messages=_one(docs, "messages").messages,
         fingerprint=fingerprint,
     )
 
 
+class _Checker:
+    """Collects cross-file problems, each at the line of the key it is about."""
+
+    def __init__(self, docs):
+        self.docs = docs
+        self.problems: list[Problem] = []
+
+    def bad(self, kind: str, path: list, message: str, index: int = 0) -> None:
+        where, data, _doc = self.docs[kind][index]
+        self.problems.append(Problem(where, line_of(data, path), message))
+
+    def need(self, kind: str, path: list, value, known, what: str, index: int = 0) -> None:
+        if value not in known:
+            self.bad(kind, path, f"unknown {what} `{value}`", index)
+
+
 def _cross_check(book: RuleBook, docs) -> list[Problem]:
     """Check the references between files: every id used must exist, every id must be unique."""
-    problems = []
+    check = _Checker(docs)
+    plans = _one(docs, "plans")
+    for i, plan in enumerate(plans.plans):
+        check.need("plans", ["plans", i, "third_party_support", "level"], plan.third_party_support.level,
+                   book.third_party_levels, "third-party level")
+        for sev in plan.response.by_severity:
+            check.need("plans", ["plans", i, "response", "by_severity", sev], sev, book.severities, "severity")
+        for sev in book.severities:
+            if plan.response.minutes(sev) is None:
+                check.bad("plans", ["plans", i, "response"], f"plan {plan.id}: no response target for severity `{sev}`")
+        for name in set(book.features) - set(plan.features):
+            check.bad("plans", ["plans", i], f"plan {plan.id}: `{name}` is required (a feature row of plans.yaml)")
+        for name in set(plan.features) - set(book.features):
+            check.bad("plans", ["plans", i, name], f"plan {plan.id}: unknown key `{name}` (not a declared feature)")
+    for name in set(book.features) - {name for plan in plans.plans for name in plan.features}:
+        check.bad("plans", ["features", name], f"feature `{name}` is declared but no plan has it")
+    _unique(check, "plans", ["plans"], [p.id for p in plans.plans], "plan id")
+    check.need("severities", ["default"], book.severity_default, book.severities, "severity")
+    chan = _one(docs, "channels")
+    for i, ch in enumerate(chan.channels):
+        for pid in ch.plans if ch.plans != "all" else []:
+            check.need("channels", ["channels", i, "plans"], pid, book.plans, "plan")
+        for purpose in ch.purposes:
+            check.need("channels", ["channels", i, "purposes"], purpose, book.purposes, "purpose")
+        if ch.plans_feature:
+            check.need("channels", ["channels", i, "plans_feature"], ch.plans_feature, book.features, "plan feature")
+    _unique(check, "channels", ["channels"], [c.id for c in chan.channels], "channel id")
+    for i, row in enumerate(chan.purpose_by_activity):
+        check.need("channels", ["purpose_by_activity", i, "purpose"], row.purpose, book.purposes, "purpose")
+    check.need("channels", ["fallback_purpose"], book.fallback_purpose, book.purposes, "purpose")
+    _check_catalog(check, book)
+    _check_onsite(check, book)
+    _check_lexicon(check, book)
+    _check_decisions(check, book)
+    missing = sorted(set(MESSAGE_KEYS) - set(book.messages))
+    if missing:
+        check.bad("messages", ["messages"], f"messages the code uses are missing: {', '.join(missing)}")
+    return check.problems
 
-    def bad(kind, data, path, message):
-        problems.append(Problem(docs[kind][0][0], line_of(data, path), message))
 
-    plans_doc, chan_doc, catalog_doc = (_one(docs, k) for k in ("plans", "channels", "catalog"))
-    channel_ids = {c["id"] for c in book.channels}
-    for i, plan in enumerate(plans_doc["plans"]):
-        if plan["third_party_support"]["level"] not in book.third_party_levels:
-            bad("plans", plans_doc, ["plans", i, "third_party_support"], f"plan {plan['id']}: unknown third-party level")
-        for sev in plan["response"].get("by_severity", {}):
-            if sev not in book.severities:
-                bad("plans", plans_doc, ["plans", i, "response"], f"plan {plan['id']}: unknown severity `{sev}`")
-        if not plan["response"].get("by_severity") and plan["response"].get("any_severity") is None:
-            bad("plans", plans_doc, ["plans", i, "response"], f"plan {plan['id']}: needs by_severity or any_severity")
-    if len(book.plans) != len(plans_doc["plans"]):
-        bad("plans", plans_doc, ["plans"], "duplicate plan id")
-    for i, ch in enumerate(chan_doc["channels"]):
-        for pid in ch.get("plans", []) if ch.get("plans") != "all" else []:
-            if pid not in book.plans:
-                bad("channels", chan_doc, ["channels", i, "plans"], f"channel {ch['id']}: unknown plan `{pid}`")
-        for purpose in set(ch["purposes"]) - set(book.purposes):
-            bad("channels", chan_doc, ["channels", i, "purposes"], f"channel {ch['id']}: unknown purpose `{purpose}`")
-    for i, row in enumerate(chan_doc["purpose_by_activity"]):
-        if row["purpose"] not in book.purposes:
-            bad("channels", chan_doc, ["purpose_by_activity", i], f"unknown purpose `{row['purpose']}`")
-    if book.fallback_purpose not in book.purposes:
-        bad("channels", chan_doc, ["fallback_purpose"], f"unknown purpose `{book.fallback_purpose}`")
-    problems += _check_lexicon(book, docs, channel_ids)
-    keys = [row["key"] for row in catalog_doc["software"]]
-    for i, row in enumerate(catalog_doc["software"]):
-        if keys.count(row["key"]) > 1:
-            bad("catalog", catalog_doc, ["software", i, "key"], f"duplicate catalog key `{row['key']}`")
-        if row["category"] not in book.categories:
-            bad("catalog", catalog_doc, ["software", i, "category"], f"unknown category `{row['category']}`")
-        for j, platform in enumerate(row["platforms"]):
+def _unique(check: _Checker, kind: str, path: list, ids: list[str], what: str) -> None:
+    for i, value in enumerate(ids):
+        if ids.index(value) != i:
+            check.bad(kind, path + [i], f"duplicate {what} `{value}`")
+
+
+def _check_catalog(check: _Checker, book: RuleBook) -> None:
+    catalog = _one(check.docs, "catalog")
+    _unique(check, "catalog", ["software"], [row.key for row in catalog.software], "catalog key")
+    for i, row in enumerate(catalog.software):
+        check.need("catalog", ["software", i, "category"], row.category, book.categories, "category")
+        for overridden in row.overrides:
+            check.need("catalog", ["software", i, "overrides"], overridden, book.catalog, "catalog key")
+        for j, platform in enumerate(row.platforms):
             try:
-                SpecifierSet(platform.get("versions", ""))
+                SpecifierSet(platform.versions or "")
             except InvalidSpecifier:
-                bad("catalog", catalog_doc, ["software", i, "platforms", j], f"invalid version range `{platform['versions']}`")
-    problems += _check_decisions(book)
-    return problems
+                check.bad("catalog", ["software", i, "platforms", j, "versions"], f"invalid version range `{platform.versions}`")
 
 
-def _check_lexicon(book: RuleBook, docs, channel_ids) -> list[Problem]:
-    """Service questions must name existing channels; the error-code pattern must compile."""
-    problems = []
-    for path, doc in docs["lexicon"]:
-        for i, question in enumerate(doc.get("service_questions", [])):
-            where = line_of(doc, ["service_questions", i])
-            for cid in set(question.get("channels", [])) - channel_ids:
-                problems.append(Problem(path, where, f"service question {question['id']}: unknown channel `{cid}`"))
-            needs = {"channel": "channels", "plan_feature": "feature"}.get(question["answer"])
-            if needs and not question.get(needs):
-                message = f"service question {question['id']}: answer {question['answer']} needs `{needs}`"
-                problems.append(Problem(path, where, message))
-        if "error_codes" in doc:
-            try:
-                re.compile(doc["error_codes"]["pattern"])
-            except re.error as exc:
-                problems.append(Problem(path, line_of(doc, ["error_codes", "pattern"]), f"error_codes pattern: {exc}"))
-    return problems
+def _check_onsite(check: _Checker, book: RuleBook) -> None:
+    onsite = book.onsite
+    levels = {f.level for f in onsite.fault_levels}
+    for i, mode in enumerate(onsite.modes):
+        for j, times in enumerate(mode.fault_levels):
+            check.need("onsite", ["modes", i, "fault_levels", j, "level"], times.level, levels, "fault level")
+        for level in levels - {t.level for t in mode.fault_levels}:
+            check.bad("onsite", ["modes", i, "fault_levels"], f"mode {mode.id}: no times for fault level {level}")
+    _unique(check, "onsite", ["modes"], [mode.id for mode in onsite.modes], "onsite mode")
+    for sev, level in onsite.fault_level_by_severity.items():
+        check.need("onsite", ["fault_level_by_severity", sev], sev, book.severities, "severity")
+        check.need("onsite", ["fault_level_by_severity", sev], level, levels, "fault level")
+    for sev in set(book.severities) - set(onsite.fault_level_by_severity):
+        check.bad("onsite", ["fault_level_by_severity"], f"severity `{sev}` has no fault level")
 
 
-def _check_decisions(book: RuleBook) -> list[Problem]:
-    problems = []
-    seen = set()
+def _check_lexicon(check: _Checker, book: RuleBook) -> None:
+    """Service questions must name existing channels and features; entries refer to known ids."""
+    for index, (_path, _data, doc) in enumerate(check.docs["lexicon"]):
+        for i, question in enumerate(doc.service_questions):
+            for cid in question.channels:
+                check.need("lexicon", ["service_questions", i, "channels"], cid, {c.id for c in book.channels}, "channel",
+                           index)
+            if question.feature:
+                check.need("lexicon", ["service_questions", i, "feature"], question.feature, book.features, "plan feature",
+                           index)
+        for i, other in enumerate(doc.uncatalogued_software):
+            if other.variant_of:
+                check.need("lexicon", ["uncatalogued_software", i, "variant_of"], other.variant_of, book.catalog,
+                           "catalog key", index)
+        for i, sev in enumerate(doc.severities):
+            check.need("lexicon", ["severities", i, "id"], sev.id, book.severities, "severity", index)
+
+
+def _check_decisions(check: _Checker, book: RuleBook) -> None:
+    problems = check.problems
+    seen: set[str] = set()
     for rule in book.decisions:
-        where = (rule["file"], rule["line"])
+        def bad(message, rule=rule):
+            problems.append(Problem(rule.file, rule.line, f"rule {rule.id}: {message}"))
 
-        def bad(message, where=where, rid=rule["id"]):
-            problems.append(Problem(where[0], where[1], f"rule {rid}: {message}"))
-
-        if rule["id"] in seen:
+        if rule.id in seen:
             bad("duplicate rule id")
-        seen.add(rule["id"])
-        for name in rule["when"]:
+        seen.add(rule.id)
+        for name in rule.when:
             if name not in CONDITIONS:
                 bad(f"unknown condition `{name}` (known: {', '.join(sorted(CONDITIONS))})")
-        for name, value in rule["then"].items():
-            if name not in OUTCOMES:
-                bad(f"unknown outcome `{name}` (known: {', '.join(sorted(OUTCOMES))})")
-            elif name in ("scope", "onsite_scope") and value not in SCOPES:
-                bad(f"{name} must be one of {', '.join(SCOPES)}")
-            elif name == "alternatives":
-                for alt in value:
-                    if alt not in book.alternatives:
-                        bad(f"unknown alternative `{alt}`")
-            elif name == "prerequisites" and set(value) - {p["id"] for p in book.prerequisites}:
-                bad(f"unknown prerequisite in {value}")
-            elif name == "support_level" and value not in book.support_levels:
-                bad(f"unknown support level `{value}`")
-        if rule.get("clause") and rule["clause"] not in book.clauses:
-            bad(f"unknown clause `{rule['clause']}`")
-        for plan in (rule["when"].get("plan") or []):
+        outcomes = rule.then
+        for alt in outcomes.alternatives or []:
+            if alt not in book.alternatives:
+                bad(f"unknown alternative `{alt}`")
+        for prereq in outcomes.prerequisites or []:
+            if prereq not in book.prerequisites:
+                bad(f"unknown prerequisite `{prereq}`")
+        if outcomes.support_level and outcomes.support_level not in book.support_levels:
+            bad(f"unknown support level `{outcomes.support_level}`")
+        if rule.clause and rule.clause not in book.clauses:
+            bad(f"unknown clause `{rule.clause}`")
+        for plan in rule.when.get("plan") or []:
             if plan not in book.plans:
                 bad(f"unknown plan `{plan}`")
-    return problems

@@ -7,6 +7,9 @@ from dataclasses import asdict
 from dataclasses import dataclass
 from dataclasses import field
 
+from kb.rules.text import Message
+from kb.rules.text import to_json
+
 
 @dataclass
 class Onsite:
@@ -42,10 +45,11 @@ class Case:
     onsite: Onsite | None = None
     reported_at: datetime.datetime | None = None
     mentions: list[str] = field(default_factory=list)
-    notes: list[dict] = field(default_factory=list)
+    notes: list[Message] = field(default_factory=list)  # what intake could not tell, as messages
 
     def to_dict(self) -> dict:
-        """A JSON-ready view of the case."""
+        """A JSON-ready view of the case (notes as message keys with their values)."""
         data = asdict(self)
         data["reported_at"] = self.reported_at.isoformat() if self.reported_at else None
+        data["notes"] = [to_json(note) for note in self.notes]
         return data

@@ -6,6 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from kb.rules.model import CalendarFile
+from kb.rules.model import ServiceHoursSpec
+from kb.rules.model import Text
+
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -15,7 +19,7 @@ class Day:
 
     date: dt.date
     kind: str  # workday | weekend | holiday | adjusted_workday
-    name: dict | None = None
+    name: Text | None = None
     known: bool = True  # False when the calendar has no data for that year
     provisional: bool = False  # True when the year's notice is not out yet (statutory days only)
 
@@ -24,31 +28,31 @@ class Day:
         return self.kind in ("workday", "adjusted_workday")
 
     def to_dict(self) -> dict:
-        return {"date": self.date.isoformat(), "kind": self.kind, "name": self.name, "known": self.known,
-                "provisional": self.provisional}
+        return {"date": self.date.isoformat(), "kind": self.kind, "name": self.name.model_dump() if self.name else None,
+                "known": self.known, "provisional": self.provisional}
 
 
 class HolidayCalendar:
     """Public holidays and adjusted working days from `rules/calendar.yaml`."""
 
-    def __init__(self, doc: dict):
-        self.tz = ZoneInfo(doc["timezone"])
-        self.weekend = {WEEKDAYS.index(d) for d in doc["weekend"]}
-        self.years = {y["year"]: y for y in doc["years"]}
-        self.special: dict[dt.date, tuple[str, dict]] = {}
-        for year in doc["years"]:
-            for h in year["holidays"]:
-                day = h["from"]
-                while day <= h["to"]:
-                    self.special[day] = ("holiday", h["name"])
+    def __init__(self, doc: CalendarFile):
+        self.tz = ZoneInfo(doc.timezone)
+        self.weekend = {WEEKDAYS.index(d) for d in doc.weekend}
+        self.years = {y.year: y for y in doc.years}
+        self.special: dict[dt.date, tuple[str, Text]] = {}
+        for year in doc.years:
+            for h in year.holidays:
+                day = h.from_
+                while day <= h.to:
+                    self.special[day] = ("holiday", h.name)
                     day += dt.timedelta(days=1)
-            for w in year["working_days"]:
-                self.special[w["date"]] = ("adjusted_workday", w["for"])
+            for w in year.working_days:
+                self.special[w.date] = ("adjusted_workday", w.for_)
 
     def day(self, date: dt.date) -> Day:
         """Classify one date."""
         known = date.year in self.years
-        provisional = known and bool(self.years[date.year].get("provisional"))
+        provisional = known and self.years[date.year].provisional
         if date in self.special:
             kind, name = self.special[date]
             return Day(date, kind, name, known, provisional)
@@ -68,10 +72,10 @@ def _clock(text: str) -> dt.time | None:
 class ServiceHours:
     """When onsite engineers are on site: a daily window on working days (or on all days)."""
 
-    def __init__(self, spec: dict, calendar: HolidayCalendar):
+    def __init__(self, spec: ServiceHoursSpec, calendar: HolidayCalendar):
         self.calendar = calendar
-        self.all_days = spec["days"] == "all_days"
-        self.start, self.end = _clock(spec["start"]), _clock(spec["end"])
+        self.all_days = spec.days == "all_days"
+        self.start, self.end = _clock(spec.start), _clock(spec.end)
 
     def _open_on(self, day: Day) -> bool:
         return self.all_days or day.working

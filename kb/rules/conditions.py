@@ -43,7 +43,7 @@ def plan_is(case, value, book) -> bool:
 def plan_third_party_level(case, value, book) -> bool:
     """The case's plan gives third-party software this support level."""
     plan = book.plans.get(case.plan)
-    return bool(plan) and _one_of(plan["third_party_support"]["level"], value)
+    return bool(plan) and _one_of(plan.third_party_support.level, value)
 
 
 @condition("software")
@@ -97,5 +97,5 @@ def has_onsite(case, value, book) -> bool:
 @condition("onsite_activity_excluded")
 def onsite_activity_excluded(case, value, book) -> bool:
     """The activity is (true) or is not (false) one the onsite service excludes (onsite.yaml)."""
-    excluded = {a for row in book.onsite["excludes"] for a in row.get("activities", [])}
+    excluded = {a for row in book.onsite.excludes for a in row.activities}
     return (case.activity in excluded) is bool(value)

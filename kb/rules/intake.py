@@ -14,6 +14,7 @@ from kb.rules.lexicon import TermMatcher
 from kb.rules.lexicon import is_chinese
 from kb.rules.lexicon import normalize
 from kb.rules.lexicon import term_pattern
+from kb.rules.text import msg
 
 _VERSION = r"(\d+(?:\.\d+){1,3})"
 
@@ -23,11 +24,11 @@ class Vocabulary:
 
     def __init__(self, entries, negations=()):
         self.entries = list(entries)
-        self.terms = TermMatcher(((t, i) for i, e in enumerate(self.entries) for t in e.get("terms", [])), negations)
-        self.groups = {i: [TermMatcher(((t, True) for t in group), negations) for group in e["all"]]
-                       for i, e in enumerate(self.entries) if e.get("all")}
+        self.terms = TermMatcher(((t, i) for i, e in enumerate(self.entries) for t in e.terms), negations)
+        self.groups = {i: [TermMatcher(((t, True) for t in group), negations) for group in e.all]
+                       for i, e in enumerate(self.entries) if e.all}
 
-    def found(self, norm: str) -> list[dict]:
+    def found(self, norm: str) -> list:
         """The entries found, in lexicon order."""
         hits = set(self.terms.labels(norm)) | {i for i, groups in self.groups.items() if all(g.find(norm) for g in groups)}
         return [self.entries[i] for i in sorted(hits)]
@@ -39,35 +40,33 @@ class Intake:
     def __init__(self, book):
         self.book = book
         lex = book.lexicon
-        negations = lex.get("negations", [])
+        negations = lex.negations
         # One matcher for every kind of software, so that the longest name wins across kinds
         # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client).
         self.software = TermMatcher(
-            [(a, ("catalog", row["key"])) for row in book.catalog.values() for a in row["aliases"] + [row["key"]]]
-            + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.get("uncatalogued_software", [])) for t in s["terms"]]
-            + [(t, ("cloud", p["name"])) for p in lex.get("cloud_products", []) for t in p["terms"]]
-            + [(t, ("client", c["name"])) for c in lex.get("client_tools", []) for t in c["terms"]])
+            [(a, ("catalog", row.key)) for row in book.catalog.values() for a in row.aliases + [row.key]]
+            + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.uncatalogued_software) for t in s.terms]
+            + [(t, ("cloud", p.name)) for p in lex.cloud_products for t in p.terms]
+            + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
         self.products = TermMatcher(
-            (a, (row["key"], i)) for row in book.catalog.values()
-            for i, p in enumerate(row["platforms"]) for a in p.get("product_aliases", []))
-        self.activities = Vocabulary(lex.get("activities", []), negations)
-        self.severities = Vocabulary(lex.get("severities", []), negations)
-        self.fault_levels = TermMatcher(_flat(lex.get("fault_levels", []), "level"), negations)
-        self.port = TermMatcher(((t, True) for t in lex.get("port_issue_terms", [])), negations)
-        self.topics = TermMatcher(_flat(lex.get("topics", []), "id"))
-        self.questions = Vocabulary(lex.get("service_questions", []))
-        self.modes = TermMatcher(_flat(lex.get("onsite_modes", []), "id"))
-        self.os = TermMatcher(_flat(lex.get("os", []), "id"))
-        self.install = TermMatcher(_flat(lex.get("install_methods", []), "id"))
-        self.images = TermMatcher(_flat(lex.get("images", []), "id"))
-        self.server_os = TermMatcher(_flat(lex.get("server_os", []), "id"))
-        self.plans = TermMatcher(
-            (t, pid) for pid, p in book.plans.items() for t in (pid, p["name"]["zh"], f"{p['name']['en']} plan"))
-        self.problem = lex.get("problem_activity")
-        codes = lex.get("error_codes")
+            (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
+        self.activities = Vocabulary(lex.activities, negations)
+        self.severities = Vocabulary(lex.severities, negations)
+        self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
+        self.port = TermMatcher(((t, True) for t in lex.port_issue_terms), negations)
+        self.topics = TermMatcher(_flat(lex.topics, "id"))
+        self.questions = Vocabulary(lex.service_questions)
+        self.modes = TermMatcher(_flat(lex.onsite_modes, "id"))
+        self.os = TermMatcher(_flat(lex.os, "id"))
+        self.install = TermMatcher(_flat(lex.install_methods, "id"))
+        self.images = TermMatcher(_flat(lex.images, "id"))
+        self.server_os = TermMatcher(_flat(lex.server_os, "id"))
+        self.plans = TermMatcher((t, pid) for pid, p in book.plans.items() for t in (pid, p.name.zh, f"{p.name.en} plan"))
+        self.problem = lex.problem_activity
+        codes = lex.error_codes
         self.error_code = codes and re.compile(
-            "(?i:" + "|".join(term_pattern(normalize(m)).pattern for m in codes["markers"]) + r")\s*:?\s*(?:"
-            + codes["pattern"] + r")(?![A-Za-z0-9])")
+            "(?i:" + "|".join(term_pattern(normalize(m)).pattern for m in codes.markers) + r")\s*:?\s*(?:"
+            + codes.pattern + r")(?![A-Za-z0-9])")
 
     def read(self, text: str, **given) -> Case:
         """Make a case from `text`; keyword arguments (plan, severity, ...) override what is read."""
@@ -78,19 +77,19 @@ class Intake:
         self._software(case, norm)
         case.activity = self._activity(text, norm)
         order = list(self.book.severities)
-        severities = {e["id"] for e in self.severities.found(norm)
-                      if case.activity in e.get("only_with_activity", [case.activity])}
+        severities = {e.id for e in self.severities.found(norm)
+                      if e.only_with_activity is None or case.activity in e.only_with_activity}
         case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
         case.port_issue = bool(self.port.find(norm))
         questions = self.questions.found(norm)
-        case.asks = [q["id"] for q in questions]
+        case.asks = [q.id for q in questions]
         case.named_modes = self.modes.labels(norm)
-        topics = self.topics.labels(norm) + [q["topic"] for q in questions]
+        topics = self.topics.labels(norm) + [q.topic for q in questions]
         if case.named_plans and case.software_status == "none" and case.activity != self.problem:
             # "旗舰版多少钱" is about a plan; "我们是基础版，生产环境挂了" is an outage
-            topics += [t["id"] for t in self.book.lexicon.get("topics", []) if t.get("plan_names")]
+            topics += [t.id for t in self.book.lexicon.topics if t.plan_names]
         case.topic = topics[0] if topics else None
         images = self.images.labels(norm)
         case.image = images[0] if images else None
@@ -107,102 +106,101 @@ class Intake:
     def _software(self, case: Case, norm: str) -> None:
         labels = self.software.labels(norm)
         keys = [value for kind, value in labels if kind == "catalog"]
-        others = [self.book.lexicon["uncatalogued_software"][i] for kind, i in labels if kind == "uncatalogued"]
+        others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
         if cloud:
             # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
-            others = [o for o in others if not o.get("language")]
+            others = [o for o in others if not o.language]
         named_products = {label[0] for label in self.products.labels(norm)}
         for other in others:
             # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla.
-            if other.get("variant_of") in keys and other["variant_of"] not in named_products:
-                keys.remove(other["variant_of"])
+            if other.variant_of in keys and other.variant_of not in named_products:
+                keys.remove(other.variant_of)
         for key in list(keys):
-            for overridden in self.book.catalog[key].get("overrides", []):
+            for overridden in self.book.catalog[key].overrides:
                 if overridden in keys and overridden != key:
                     keys.remove(overridden)
-        case.mentions = [o["name"] for o in others] + cloud + clients + keys[1:]
+        case.mentions = [o.name for o in others] + cloud + clients + keys[1:]
         if keys:
             case.software, case.software_status = keys[0], "catalog"
         elif others:
             case.software_status = "uncatalogued"
-            case.product = others[0]["name"]
-            row = self.book.catalog.get(others[0].get("variant_of"))
+            case.product = others[0].name
+            row = self.book.catalog.get(others[0].variant_of)
             if row:
-                case.notes.append(self.book.note("variant_not_in_catalog", name=case.product, row=row["name"]))
+                case.notes.append(msg("variant_not_in_catalog", name=case.product, row=row.name))
         elif cloud:
             case.software_status = "cloud_product"
             case.product = cloud[0]
         elif clients:
-            case.notes.append(self.book.note("client_tool", name=clients[0]))
+            case.notes.append(msg("client_tool", name=clients[0]))
 
     def _activity(self, text: str, norm: str) -> str:
-        found = [e["id"] for e in self.activities.found(norm)]
+        found = [e.id for e in self.activities.found(norm)]
         if self.error_code and self.error_code.search(normalize(text, fold_case=False)):
             found.append(self.problem)  # "报 403", "returns AuthFailure": a problem is being reported
-        default = self.book.lexicon.get("default_activity", "consult")
-        return next((e["id"] for e in self.activities.entries if e["id"] in found), default)
+        return next((e.id for e in self.activities.entries if e.id in found), self.book.lexicon.default_activity)
 
     def _severity_from_fault_level(self, case: Case) -> None:
         """A fault level given without a severity implies one: the reverse of onsite.yaml fault_level_by_severity."""
         if case.severity or case.fault_level is None:
             return
-        by_level = {level: sev for sev, level in self.book.onsite["fault_level_by_severity"].items()}
+        by_level = {level: sev for sev, level in self.book.onsite.fault_level_by_severity.items()}
         case.severity = by_level.get(case.fault_level)
         if case.severity:
-            case.notes.append(self.book.note("severity_from_fault_level", level=case.fault_level,
-                                             severity=self.book.severities[case.severity]["name"]))
+            case.notes.append(msg("severity_from_fault_level", level=case.fault_level,
+                                  severity=self.book.severities[case.severity].name))
 
     def _check_range(self, case: Case, norm: str) -> None:
         """Pick the catalog platform the case is on and check its OS, install method, image and version."""
         if case.software_status != "catalog":
             return
-        platforms = self.book.catalog[case.software]["platforms"]
+        platforms = self.book.catalog[case.software].platforms
         installs = self.install.labels(norm)
         case.install_method = case.install_method or (installs[0] if installs else None)
         products = [label for label in self.products.labels(norm) if label[0] == case.software]
         if products:
             platform = platforms[products[0][1]]
         else:
-            platform = next((p for p in platforms if p["os"] == case.os), platforms[0] if len(platforms) == 1 else None)
+            platform = next((p for p in platforms if p.os == case.os), platforms[0] if len(platforms) == 1 else None)
         server_os = self.server_os.labels(norm)
-        if server_os and not any(p["os"] in server_os for p in ([platform] if platform else platforms)):
+        if server_os and not any(p.os in server_os for p in ([platform] if platform else platforms)):
             # OpenSSH on Windows Server, FileZilla Server on CentOS: not an OS the row (or platform) covers
             case.software_status, case.os = "out_of_range", server_os[0]
             return
         if platform is None:
             return
-        case.product = platform.get("product") or case.product
-        case.os = case.os or platform["os"]
+        case.product = platform.product or case.product
+        case.os = case.os or platform.os
         if not case.version:
-            case.version = _version_near(norm, platform.get("product_aliases", []))
-        if platform.get("install") and case.install_method and case.install_method != platform["install"]:
+            case.version = _version_near(norm, platform.product_aliases)
+        if platform.install and case.install_method and case.install_method != platform.install:
             case.software_status = "out_of_range"
-        if platform.get("native") and case.install_method == "source":
+        if platform.native and case.install_method == "source":
             case.software_status = "out_of_range"  # built from source is not the image's native tool
-        if platform.get("image") and case.image and case.image != platform["image"]:
+        if platform.image and case.image and case.image != platform.image:
             case.software_status = "out_of_range"
-        if platform.get("versions") and case.version:
+        if platform.versions and case.version:
             try:
-                if Version(case.version) not in SpecifierSet(platform["versions"]):
+                if Version(case.version) not in SpecifierSet(platform.versions):
                     case.software_status = "out_of_range"
             except InvalidVersion:
-                case.notes.append(self.book.note("version_unreadable", version=case.version))
-        if platform.get("versions") and not case.version:
-            case.notes.append(self.book.note("version_assumed", product=case.product, versions=platform["versions"]))
-        if platform.get("install") and not case.install_method:
-            case.notes.append(self.book.note("install_assumed", install=platform["install"]))
+                case.notes.append(msg("version_unreadable", version=case.version))
+        if platform.versions and not case.version:
+            case.notes.append(msg("version_assumed", product=case.product, versions=platform.versions))
+        if platform.install and not case.install_method:
+            case.notes.append(msg("install_assumed", install=platform.install))
 
     def _note_unknowns(self, case: Case) -> None:
         if case.software_status == "none" and not case.topic and not case.mentions:  # a client tool has its own note
-            case.notes.append(self.book.note("software_unknown"))
+            case.notes.append(msg("software_unknown"))
         if case.plan is None:
-            case.notes.append(self.book.note("plan_unknown"))
+            case.notes.append(msg("plan_unknown"))
 
 
 def _flat(entries, label_key):
-    return ((t, e[label_key]) for e in entries for t in e["terms"])
+    return ((t, getattr(e, label_key)) for e in entries for t in e.terms)
 
 
 _VERSION_WORD = r"(?:(?<![a-z])(?:version|ver)(?![a-z])|版本号?)"  # whole words: not the "ver" of "Server"

@@ -7,15 +7,15 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
-from kb.errors import Problem
 from kb.errors import RuleError
+from kb.rules.book import validate
 from kb.rules.case import Case
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
-from kb.rules.schema import schema_errors
+from kb.rules.model import RuleTestsFile
+from kb.rules.render import render_decision
 from kb.yamlfile import YAMLProblem
-from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml
 
 
@@ -42,9 +42,9 @@ def load_cases(tests_dir: Path) -> list[dict]:
         except YAMLProblem as exc:
             problems.append(exc.problem)
             continue
-        errors = list(schema_errors(data))
-        problems += [Problem(str(path), line_of(data, p), m) for p, m in errors]
-        if not errors:
+        parsed, found = validate(data, str(path), {"rule_tests": RuleTestsFile})
+        problems += found
+        if parsed is not None:
             cases += [dict(c, file=str(path), line=c.line) for c in data["cases"]]
     if problems:
         raise RuleError(problems)
@@ -77,9 +77,9 @@ def _get(data, dotted: str):
 
 def check_case(book, spec: dict) -> tuple[list[str], list[dict], list[str]]:
     """Return (mismatches, conflicts, fired rule ids) for one test case."""
-    decision = decide(book, build_case(book, spec), lang=spec.get("lang", "en"))
-    data = decision.to_dict()
-    fired = [t["id"] for t in decision.trace if t["kind"] == "rule"]
+    decision = decide(book, build_case(book, spec))
+    data = render_decision(book, decision, spec.get("lang", "en"))
+    fired = decision.fired
     mismatches = []
     for key, want in spec["expect"].items():
         if key == "rules":
@@ -117,5 +117,5 @@ def run_rule_tests(book, tests_dir: Path) -> RuleTestReport:
             report.failures.append({"case": where, "problems": mismatches})
         for conflict in conflicts:
             report.conflicts.append({"case": where, **conflict})
-    report.unfired = [{"rule": r["id"], "where": f"{r['file']}:{r['line']}"} for r in book.decisions if r["id"] not in fired_any]
+    report.unfired = [{"rule": r.id, "where": f"{r.file}:{r.line}"} for r in book.decisions if r.id not in fired_any]
     return report

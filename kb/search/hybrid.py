@@ -63,7 +63,7 @@ class Bridge:
     """Renders Chinese queries in English with the glossary, for an English-only embedding model."""
 
     def __init__(self, glossary: list[dict]):
-        self.matcher = TermMatcher((zh, entry["en"]) for entry in glossary for zh in entry["zh"])
+        self.matcher = TermMatcher((zh, entry.en) for entry in glossary for zh in entry.zh)
 
     def render(self, query: str) -> str:
         """Replace each glossary term with its English phrase and keep the ASCII parts; an empty string when less than

@@ -80,5 +80,6 @@ def rule_words(book) -> set[str]:
             for v in value:
                 walk(v)
 
-    walk([book.lexicon, book.glossary, list(book.catalog.values())])
+    walk([book.lexicon.model_dump(), [t.model_dump() for t in book.glossary],
+          [row.model_dump() for row in book.catalog.values()]])
     return {w.lower() for text in texts for w in re.findall(r"[A-Za-z]{4,}", text)}

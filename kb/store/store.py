@@ -117,9 +117,9 @@ class Ticket(Base):
     deadline_utc_offset: Mapped[int | None] = mapped_column(Integer)
     # How the target is meant: "response" (an engineer responds) or "accepted" (the ticket is accepted).
     response_kind: Mapped[str | None] = mapped_column(String(SHORT))
+    # The rule trace, decided once; each reason {zh, en} so every reader sees it in their own language (migration
+    # 0003 folded the per-language copies of older tickets into this form).
     rules: Mapped[list] = mapped_column(JSON)
-    # The rule trace in every UI language, {lang: [...]}, so a reader sees it in their own; NULL on old tickets.
-    traces: Mapped[dict | None] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16), server_default=STATUS_OPEN)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
@@ -197,12 +197,12 @@ class Store:
     # Tickets
 
     def create_ticket(self, *, plan: str, severity: str | None, software: str | None, subject: str, description: str,
-                      contact: str, lang: str, decision: dict, traces: dict | None = None) -> dict:
+                      contact: str, lang: str, decision: dict) -> dict:
         """Store a ticket with its decision; the plaintext token is returned here and never again.
 
-        `traces` holds the decision's rule trace in other languages ({lang: rules}); the ticket is then shown in the
+        The decision's `rules` may give each reason in both languages ({zh, en}); the ticket is then shown in the
         reader's language (get_ticket's `lang`)."""
-        fields = _ticket_fields(plan, severity, software, subject, description, contact, lang, decision, traces)
+        fields = _ticket_fields(plan, severity, software, subject, description, contact, lang, decision)
         token = secrets.token_urlsafe(16)
         for attempt in range(NUMBER_ATTEMPTS):
             now = _now()
@@ -374,13 +374,12 @@ def _real_sqlite_transactions(engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if connection.get_execution_options().get("kb_begin") else "BEGIN")
 
 
-def _ticket_fields(plan, severity, software, subject, description, contact, lang, decision, traces) -> dict[str, Any]:
+def _ticket_fields(plan, severity, software, subject, description, contact, lang, decision) -> dict[str, Any]:
     if not isinstance(decision, dict):
         raise InvalidInput("decision", "must be a decision dict")
     rules = list(decision.get("rules") or [])
-    if traces is not None and (not isinstance(traces, dict) or set(traces) - set(LANGS)
-                               or not all(isinstance(v, list) for v in traces.values())):
-        raise InvalidInput("traces", "must map zh and en to rule lists")
+    if not all(isinstance(step, dict) for step in rules):
+        raise InvalidInput("rules", "must be a list of trace steps")
     channels = decision.get("channels") or []
     deadline = _deadline(decision.get("deadline"))
     decided_severity = (decision.get("severity") or {}).get("id")
@@ -400,7 +399,6 @@ def _ticket_fields(plan, severity, software, subject, description, contact, lang
         "deadline_utc_offset": int(deadline.utcoffset().total_seconds() // 60) if deadline else None,
         "response_kind": _short("response_kind", decision.get("response_kind"), SHORT, optional=True),
         "rules": rules,
-        "traces": {**(traces or {}), lang: rules},
         "status": STATUS_OPEN,
     }
 
@@ -415,7 +413,15 @@ def _ticket_dict(t: Ticket, token: str | None = None, lang: str | None = None) -
             "description": t.description, "contact": t.contact, "lang": t.lang, "scope": t.scope, "channel": t.channel,
             "response_target_minutes": t.response_target_minutes, "response_kind": t.response_kind, "deadline": deadline,
             "status": t.status or STATUS_OPEN, "created_at": t.created_at.astimezone(dt.UTC).isoformat(),
-            "rules": (t.traces or {}).get(lang or t.lang, t.rules)}
+            "rules": [_in_language(step, lang or t.lang) for step in t.rules]}
+
+
+def _in_language(step: dict, lang: str) -> dict:
+    """A stored trace step with its reason in `lang` (reasons stored in one language stay as they are)."""
+    reason = step.get("reason")
+    if isinstance(reason, dict):
+        return dict(step, reason=reason.get(lang) or reason.get("en") or reason.get("zh") or "")
+    return step
 
 
 def _deadline(value) -> dt.datetime | None:
