@@ -1,12 +1,13 @@
 # The two commands of the README. Both create .venv once and reuse it on later runs.
 PY := .venv/bin/python
 STAMP := .venv/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/messages.po))
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
 .PHONY: run test setup index
 
-setup: $(STAMP)
+setup: $(STAMP) $(CATALOGUES)
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv .venv
@@ -14,6 +15,10 @@ $(STAMP):
 	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[test]'
 	touch $@
+
+# The UI's gettext catalogues, compiled from their .po files (the .mo files are build output, not in git).
+%.mo: %.po $(STAMP)
+	.venv/bin/pybabel -q compile -i $< -o $@
 
 index: setup
 	.venv/bin/kb index

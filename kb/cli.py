@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
 from kb.errors import InvalidFiles
+from kb.errors import InvalidInput
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
 from kb.rules.render import render_decision
 from kb.rules.ruletests import run_rule_tests
+from kb.schemas import AskRequest
+from kb.schemas import parse
+from kb.settings import Settings
 
 
 def _dump(obj) -> str:
@@ -23,22 +27,27 @@ def _dump(obj) -> str:
 
 def _book(ctx):
     try:
-        return load_rulebook(ctx.obj["rules"])
+        return load_rulebook(ctx.obj["settings"].rules_dir)
     except InvalidFiles as exc:
         raise click.ClickException(str(exc)) from exc
 
 
 @click.group()
-@click.option("--rules", "rules_dir", default=lambda: os.environ.get("KB_RULES_DIR", "rules"), show_default="rules",
-              type=click.Path(file_okay=False), help="Folder of rule files.")
-@click.option("--articles", "articles_dir", default=lambda: os.environ.get("KB_ARTICLES_DIR", "articles"),
-              show_default="articles", type=click.Path(file_okay=False), help="Folder of articles.")
-@click.option("--index-dir", default=lambda: os.environ.get("KB_INDEX_DIR", "instance/index"), show_default="instance/index",
-              type=click.Path(file_okay=False), help="Where the search index lives.")
+@click.option("--rules", "rules_dir", type=click.Path(file_okay=False), help="Folder of rule files (KB_RULES_DIR).")
+@click.option("--articles", "articles_dir", type=click.Path(file_okay=False), help="Folder of articles (KB_ARTICLES_DIR).")
+@click.option("--index-dir", type=click.Path(file_okay=False), help="Where the search index lives (KB_INDEX_DIR).")
 @click.pass_context
 def cli(ctx, rules_dir, articles_dir, index_dir):
-    """Support knowledge base: rules, articles, search and the scope assistant."""
-    ctx.ensure_object(dict).update(rules=Path(rules_dir), articles=Path(articles_dir), index=Path(index_dir))
+    """Support knowledge base: rules, articles, search and the scope assistant.
+
+    Paths default to kb.settings (KB_* environment variables, instance/config.py): rules, articles and
+    instance/index of the project."""
+    given = {"rules_dir": rules_dir, "articles_dir": articles_dir, "index_dir": index_dir}
+    try:
+        settings = Settings(**{k: Path(v) for k, v in given.items() if v is not None})
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    ctx.ensure_object(dict).update(settings=settings)
 
 
 def _print_decision(d: dict, as_json: bool) -> None:
@@ -91,22 +100,26 @@ def ask_command(ctx, question, plan, severity, onsite_mode, staff, city, reporte
     if bool(question) == bool(batch):
         raise click.UsageError("give either a QUESTION or --batch FILE")
     book = _book(ctx)
-    plan = _one_of("--plan", plan.upper() if plan else None, book.plans)
-    severity = _one_of("--severity", severity, book.severities)
-    onsite_mode = _one_of("--onsite", onsite_mode, [m.id for m in book.onsite.modes])
-    intake = intake_for(book)
-    onsite = Onsite(onsite_mode, staff, city) if onsite_mode else None
+    if reported_at is not None:  # a time typed without an offset is the rules' own zone (Asia/Shanghai)
+        reported_at = reported_at.replace(tzinfo=ZoneInfo(book.calendar.timezone))
+    onsite = {"mode": onsite_mode, "staff": staff, "city": city} if onsite_mode else None
     questions = [line.strip() for line in batch if line.strip()] if batch else [question]
     for text in questions:
-        case = intake.read(text, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
-        _print_decision(render_decision(book, decide(book, case), lang or case.lang), as_json)
+        try:
+            request = parse(AskRequest, {"question": text, "plan": plan.upper() if plan else None, "severity": severity,
+                                         "onsite": onsite, "reported_at": reported_at, "lang": lang}, book)
+        except InvalidInput as exc:
+            error = exc.errors[0]
+            raise click.BadParameter(str(error).removeprefix(f"{error.field}: "), param_hint=OPTIONS.get(error.field)) from exc
+        case = intake_for(book).read(request.question, plan=request.plan, severity=request.severity,
+                                     onsite=Onsite(onsite_mode, staff, city) if onsite else None,
+                                     reported_at=request.reported_at)
+        _print_decision(render_decision(book, decide(book, case), lang or case.lang).model_dump(mode="json"), as_json)
 
 
-def _one_of(option: str, value, allowed):
-    """`value` if the loaded rules know it (the choices live in rules/, not here)."""
-    if value is not None and value not in allowed:
-        raise click.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
-    return value
+# The command-line option of each request field, for error messages.
+OPTIONS = {"question": "QUESTION", "plan": "--plan", "severity": "--severity", "onsite_mode": "--onsite",
+           "onsite_staff": "--staff", "onsite_city": "--city", "reported_at": "--at"}
 
 
 @cli.group("rules")
@@ -130,7 +143,7 @@ def rules_check_command(ctx, strict):
 
 def _run_tests(ctx, book):
     try:
-        return run_rule_tests(book, ctx.obj["rules"] / "tests")
+        return run_rule_tests(book, ctx.obj["settings"].rules_dir / "tests")
     except InvalidFiles as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -161,7 +174,7 @@ def _knowledge(ctx):
     from kb.knowledge import KnowledgeBase
 
     try:
-        return KnowledgeBase(ctx.obj["rules"], ctx.obj["articles"], ctx.obj["index"], model_path=os.environ.get("KB_MODEL_PATH"))
+        return KnowledgeBase.from_settings(ctx.obj["settings"])
     except InvalidFiles as exc:
         raise click.ClickException(str(exc)) from exc
 
@@ -178,7 +191,7 @@ def articles_check_command(ctx):
     from kb.content.articles import load_library
 
     book = _book(ctx)
-    lib = load_library(ctx.obj["articles"], book.topics())
+    lib = load_library(ctx.obj["settings"].articles_dir, book.topics())
     for problem in lib.problems:
         click.echo(str(problem))
     click.echo(f"{len(lib.articles)} articles ok, {len(lib.problems)} problems")
@@ -252,6 +265,29 @@ def _threshold(text: str) -> tuple[str, float]:
         return name, float(value)
     except ValueError:
         raise click.BadParameter(f"expected NAME=NUMBER, got {text!r}") from None
+
+
+@cli.group("db")
+def db_group():
+    """The database of tickets, votes and logs."""
+
+
+@db_group.command("upgrade")
+@click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
+@click.pass_context
+def db_upgrade_command(ctx, url):
+    """Migrate the database to the newest revision: a deploy step outside development."""
+    from kb.store import Store
+
+    settings = ctx.obj["settings"]
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(url or settings.database)
+    try:
+        store.upgrade()
+        current, _head = store.db.revision()
+    finally:
+        store.close()
+    click.echo(f"database at revision {current}")
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
-"""The exceptions of the core. Each carries the data a caller needs to report it."""
+"""The exceptions of the core. Each carries the data a caller needs to report it: bad input carries codes and
+parameters, never sentences, so every caller words it in its reader's language."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from dataclasses import field
 
 
 @dataclass(frozen=True)
@@ -53,11 +55,58 @@ class NotFound(KBError):
     code = "not_found"
 
 
+class NotReady(KBError):
+    """Raised when a part that needs building (the search index) is not there yet."""
+
+    code = "not_ready"
+
+
+# What each input error code means, in English for logs and the command line; readers get their own language from
+# the web layer's catalogue, keyed by the same codes.
+REASONS = {
+    "required": "must not be empty",
+    "too_short": "must be at least {min} characters",
+    "too_long": "must be at most {max} characters",
+    "not_text": "must be text",
+    "control_characters": "must not contain control characters",
+    "lone_surrogate": "must be valid Unicode text (it holds a lone surrogate)",
+    "invisible_characters": "must not contain invisible or direction-changing characters",
+    "not_one_of": "must be one of {choices}",
+    "not_integer": "must be a whole number written with the digits 0-9",
+    "out_of_range": "must be between {min} and {max}",
+    "not_boolean": "must be true or false",
+    "not_datetime": "must be an ISO 8601 date and time with its UTC offset",
+    "unknown_field": "is not a field of this request",
+    "repeated": "is given more than once",
+    "not_object": "must be a JSON object",
+    "not_list": "must be a list",
+    "not_json": "is not valid JSON",
+    "too_deep": "is nested too deeply",
+    "bad_contact": "must be an email address or a phone number",
+    "stale": "refers to something this conversation did not create",
+    "invalid": "is not valid",
+}
+
+
+@dataclass(frozen=True)
+class FieldError:
+    """What is wrong with one input field: a code of REASONS and the values its wording needs."""
+
+    field: str
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        values = {k: ", ".join(map(str, v)) if isinstance(v, list | tuple) else v for k, v in self.params.items()}
+        return f"{self.field}: {REASONS.get(self.code, REASONS['invalid']).format(**values)}"
+
+
 class InvalidInput(KBError):
-    """Raised when a caller's input is out of range (a field, a length, a choice)."""
+    """Raised when a caller's input is out of range; `errors` lists every bad field, `field` is the first."""
 
     code = "invalid_input"
 
-    def __init__(self, field: str, message: str):
-        self.field = field
-        super().__init__(f"{field}: {message}")
+    def __init__(self, field_name: str | list[FieldError], code: str = "invalid", **params):
+        self.errors = list(field_name) if isinstance(field_name, list) else [FieldError(field_name, code, params)]
+        self.field = self.errors[0].field
+        super().__init__("; ".join(str(e) for e in self.errors))

@@ -12,8 +12,8 @@ from pathlib import Path
 from kb.content.articles import Library
 from kb.content.articles import load_library
 from kb.errors import InvalidFiles
-from kb.errors import InvalidInput
 from kb.errors import NotFound
+from kb.errors import NotReady
 from kb.errors import RuleError
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
@@ -21,7 +21,7 @@ from kb.rules.engine import Decision
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
 from kb.rules.render import render_decision
-from kb.search.hybrid import MODES
+from kb.rules.views import DecisionView
 from kb.search.hybrid import Searcher
 from kb.search.index import OpenIndex
 from kb.search.index import build_index
@@ -30,7 +30,6 @@ from kb.search.semantic import Embedder
 from kb.search.spelling import rule_words
 
 log = logging.getLogger(__name__)
-MAX_QUERY = 500
 
 
 class KnowledgeBase:
@@ -47,6 +46,11 @@ class KnowledgeBase:
         self._build: Path | None = None
         self._stamp = self._files_stamp()
         self._checked = time.monotonic()
+
+    @classmethod
+    def from_settings(cls, settings) -> KnowledgeBase:
+        """The knowledge base a deployment configures (kb.settings.Settings)."""
+        return cls(settings.rules_dir, settings.articles_dir, settings.index_path, model_path=settings.model_path)
 
     @property
     def topics(self) -> set[str]:
@@ -93,7 +97,7 @@ class KnowledgeBase:
         """The searcher of the newest build; picks up a new build without a restart."""
         build = current_build(self.index_dir)
         if build is None:
-            raise NotFound("no search index yet: run `kb index`")
+            raise NotReady("no search index yet: run `kb index`")
         with self._lock:
             if self._searcher is None or build != self._build:
                 book = self.book
@@ -102,41 +106,28 @@ class KnowledgeBase:
             return self._searcher
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
-               limit: int = 10, mode: str = "hybrid", bridge: bool = True):
-        """Ranked hits for `query`, with `.suggestion` when English typos were corrected (see kb.search.hybrid)."""
-        query = _checked_text("q", query)
-        if lang not in (None, "zh", "en"):
-            raise InvalidInput("lang", "must be zh or en")
-        if software and software not in self.topics:
-            raise InvalidInput("software", f"unknown software `{software}`")
-        if mode not in MODES:
-            raise InvalidInput("mode", f"must be one of {', '.join(MODES)}")
-        if not 1 <= int(limit) <= 50:
-            raise InvalidInput("limit", "must be between 1 and 50")
-        pinned = self._explaining_articles(query) if not (software or category) else []
-        return self.searcher().search(query, lang=lang, software=software, category=category, limit=int(limit),
+               limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] | None = None):
+        """Ranked hits for a validated query (kb.schemas.SearchRequest), with `.suggestion` when English typos were
+        corrected (see kb.search.hybrid). `pinned` topics go first; by default the articles that explain an
+        out-of-scope question, as the rules decide it."""
+        if pinned is None:
+            pinned = [] if software or category else self.explaining(decide(self.book, intake_for(self.book).read(query)))
+        return self.searcher().search(query, lang=lang, software=software, category=category, limit=limit,
                                       mode=mode, bridge=bridge, pinned=pinned)
 
-    def _explaining_articles(self, query: str) -> list[str]:
-        """Topic keys the rules link to an out-of-scope question: no fix exists, the scope article is the answer."""
-        decision = decide(self.book, intake_for(self.book).read(query))
+    def explaining(self, decision: Decision) -> list[str]:
+        """Topic keys the rules link to an out-of-scope decision: no fix exists, the scope article is the answer."""
         return [key for key in decision.articles if self.library.by_key(key)] if decision.scope == "out" else []
 
     def ask(self, question: str, plan: str | None = None, severity: str | None = None, onsite: Onsite | None = None,
             reported_at: dt.datetime | None = None) -> Decision:
-        """Read a question into a case and decide it with the rules (a language-neutral decision: see `render`)."""
-        question = _checked_text("question", question)
-        if plan is not None and plan not in self.book.plans:
-            raise InvalidInput("plan", f"must be one of {', '.join(self.book.plans)}")
-        if severity is not None and severity not in self.book.severities:
-            raise InvalidInput("severity", f"must be one of {', '.join(self.book.severities)}")
-        if onsite is not None and self.book.onsite_mode(onsite.mode) is None:
-            raise InvalidInput("onsite_mode", "unknown onsite mode")
+        """Read a validated question (kb.schemas.AskRequest) into a case and decide it with the rules: a
+        language-neutral decision (see `render`)."""
         book = self.book
         case = intake_for(book).read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
         return decide(book, case)
 
-    def render(self, decision: Decision, lang: str) -> dict:
+    def render(self, decision: Decision, lang: str) -> DecisionView:
         """A decision in one language, as `kb ask --json` prints it."""
         return render_decision(self.book, decision, lang)
 
@@ -150,14 +141,6 @@ class KnowledgeBase:
     def problems(self) -> list:
         """Every problem found in rules and articles at the last (re)load."""
         return self.rule_problems + self.library.problems
-
-
-def _checked_text(field: str, value) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(field, "must not be empty")
-    if len(value) > MAX_QUERY:
-        raise InvalidInput(field, f"must be at most {MAX_QUERY} characters")
-    return value.strip()
 
 
 __all__ = ["KnowledgeBase", "InvalidFiles", "Library"]

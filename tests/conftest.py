@@ -70,7 +70,7 @@ def app(knowledge, tmp_path):
     from webapp import create_app
 
     app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
-                      "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
+                      "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test"})
     yield app
     app.extensions["store"].close()
 
@@ -86,3 +86,11 @@ def en(app):
     client = app.test_client()
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en-US,en;q=0.9"
     return client
+
+
+def open_web_ticket(client, **changes) -> str:
+    """Submit the ticket form; the location of the new ticket's page."""
+    form = {k: v for k, v in dict(TICKET, **changes).items() if k != "lang" and v is not None}
+    response = client.post("/tickets/new", data=form)
+    assert response.status_code == 302, text_of(response)[:2000]
+    return response.headers["Location"]

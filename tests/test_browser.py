@@ -109,7 +109,7 @@ def test_in_scope_question_then_a_ticket_with_number_and_deadline(page):
     if os.environ.get("KB_SCREENSHOT"):  # refresh the README's picture: KB_SCREENSHOT=1 pytest tests/test_browser.py
         card.screenshot(path=str(ROOT / "docs" / "assistant.png"))
 
-    page.get_by_role("link", name="I still need help").click()
+    page.get_by_role("button", name="I still need help").click()
     expect(page.get_by_label("Subject")).to_have_value(IN_SCOPE)
     expect(page.get_by_label("Plan")).to_have_value("S3")
     page.get_by_label("Description").fill("After adding a Match block, sshd -t says: Bad configuration option.")

@@ -17,7 +17,7 @@ def ask(book, text, lang=None, **given):
     """The decision as its readers get it: rendered in `lang` (the question's by default)."""
     given.setdefault("reported_at", MONDAY_10)
     case = intake_for(book).read(text, **given)
-    data = render_decision(book, decide(book, case), lang or case.lang)
+    data = render_decision(book, decide(book, case), lang or case.lang).model_dump(mode="json")
     return SimpleNamespace(**data, trace=data["rules"], data=data)
 
 

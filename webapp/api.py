@@ -5,34 +5,37 @@ from __future__ import annotations
 from flask import Blueprint
 from flask import abort
 from flask import current_app
-from flask import g
 from flask import jsonify
 from flask import request
 from flask import url_for
 
-from kb.content.articles import CATEGORIES
+from kb.schemas import AskRequest
+from kb.schemas import AskResponse
+from kb.schemas import EventRequest
+from kb.schemas import HitView
+from kb.schemas import SearchRequest
+from kb.schemas import SearchResponse
+from kb.schemas import TicketLookup
+from kb.schemas import TicketReceipt
+from kb.schemas import TicketRequest
+from kb.schemas import TicketView
 from webapp import inputs
-from webapp.assistant import answer
-from webapp.i18n import CATEGORY_NAMES
 from webapp.i18n import get_lang
-from webapp.knowledge import get_kb
-from webapp.knowledge import get_store
+from webapp.i18n import set_lang
 from webapp.openapi import document
-from webapp.tickets import open_ticket
+from webapp.services import get_kb
+from webapp.services import get_service
 
 bp = Blueprint("api", __name__, url_prefix="/api")
-ASK_FIELDS = {"question", "plan", "severity", "onsite", "lang"}
-TICKET_FIELDS = {"plan", "severity", "software", "subject", "description", "contact", "lang"}
-SEARCH_PARAMS = {"q", "lang", "software", "category", "limit"}
 
 
 @bp.before_request
 def known_parameters():
-    """Unknown query parameters are refused, as unknown JSON fields are (a typo must not go unnoticed)."""
+    """Unknown and repeated query parameters are refused, as unknown JSON fields are (a typo must not go unnoticed)."""
     if request.url_rule is None or not request.path.startswith("/api/v1/"):
         return
     allowed = getattr(current_app.view_functions.get(request.endpoint), "query_params", set())
-    inputs.query_params(request.args, allowed | {"lang"})  # ?lang= sets the language everywhere
+    inputs.fields(request.args, allowed | {"lang"})  # ?lang= sets the language everywhere
 
 
 def params(*names: str):
@@ -50,43 +53,42 @@ def require_json():
         abort(415)
 
 
-def _body(allowed: set[str]) -> dict:
-    """The JSON object body; its `lang` sets the language of the answer and of error messages."""
-    raw = inputs.parse_json(request.get_data(cache=True))
-    if isinstance(raw, dict) and raw.get("lang") in ("zh", "en"):
-        g.lang = raw["lang"]
-    return inputs.json_object(raw, allowed)
+def _body() -> dict:
+    """The JSON object body; a valid `lang` in it sets the language of the answer and of error messages."""
+    data = inputs.json_body()
+    if data.get("lang") in ("zh", "en"):
+        set_lang(data["lang"])
+    return data
+
+
+def _lang(requested: str | None) -> str:
+    return requested or get_lang()
 
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3.0 description of /api/v1, its enums from the loaded rule book."""
+    """The OpenAPI 3.1 description of /api/v1, generated from kb.schemas, its enums from the loaded rule book."""
     return jsonify(document(get_kb().book))
 
 
 @bp.get("/v1/search")
-@params(*SEARCH_PARAMS)
+@params("q", "software", "category", "limit", "conversation")
 def search():
     """Ranked articles for a query in the request's language (lang, then cookie, then Accept-Language)."""
-    kb = get_kb()
-    args = request.args
-    lang = inputs.lang(args.get("lang")) or get_lang()
-    limit = inputs.integer(args.get("limit"), "limit", low=1, high=50, default=10)
-    software = inputs.software(kb.book, args.get("software"), keys=kb.topics)
-    category = inputs.choice(args.get("category"), "category", CATEGORIES, names=[CATEGORY_NAMES[c] for c in CATEGORIES])
-    query = inputs.text(args.get("q"), "q")
-    hits = kb.search(query, lang=lang, software=software, category=category, limit=limit)
-    log_id = get_store().log_search(query, lang, [h.id for h in hits])
-    return {"results": [h.to_dict() for h in hits], "log_id": log_id, "suggestion": hits.suggestion}
+    query = inputs.validated(SearchRequest, inputs.fields(request.args))
+    found = get_service().search(query, _lang(query.lang))
+    return SearchResponse(results=[HitView(**h.to_dict()) for h in found.hits], suggestion=found.hits.suggestion,
+                          conversation=found.conversation).model_dump(mode="json")
 
 
 @bp.post("/v1/ask")
 def ask():
-    """Decide a question against a plan: scope, channels, deadline, trace; plus suggested articles."""
-    data = _body(ASK_FIELDS)
-    lang = inputs.lang(data.get("lang")) or get_lang()
-    decision, hits, log_id = answer(inputs.ask_args(get_kb().book, data), lang)
-    return dict(decision, articles=[h.to_dict() for h in hits], log_id=log_id)
+    """Decide a question against a plan: scope, channels, deadline, trace; plus the articles most likely to help."""
+    question = inputs.validated(AskRequest, _body())
+    answer = get_service().ask(question, _lang(question.lang))
+    view = answer.view.model_dump()
+    view["articles"] = [HitView(**h.to_dict()) for h in answer.hits]
+    return AskResponse(**view, conversation=answer.conversation, articles_note=answer.articles_note).model_dump(mode="json")
 
 
 @bp.get("/v1/articles/<article_id>")
@@ -101,22 +103,27 @@ def article(article_id):
 @bp.post("/v1/tickets")
 def create_ticket():
     """Open a ticket; the response holds the number and the token needed to read it back."""
-    data = _body(TICKET_FIELDS)
-    lang = inputs.lang(data.get("lang")) or get_lang()
-    ticket = open_ticket(inputs.ticket_args(get_kb().book, data), lang)
-    response = jsonify(ticket)
+    ticket_request = inputs.validated(TicketRequest, _body())
+    ticket = get_service().open_ticket(ticket_request, _lang(ticket_request.lang))
+    response = jsonify(TicketReceipt(**ticket).model_dump(mode="json"))
     response.status_code = 201
     response.headers["Location"] = url_for("api.ticket", number=ticket["number"])
     return response
 
 
 @bp.get("/v1/tickets/<number>")
-@params("token", "lang")
+@params("token")
 def ticket(number):
     """A ticket, for whoever has its token; its rule trace in the request's language."""
-    lang = inputs.lang(request.args.get("lang")) or get_lang()
-    number, token = inputs.ticket_number(number), inputs.token(request.args.get("token"))
-    return jsonify(get_store().get_ticket(number, token, lang=lang))
+    lookup = inputs.validated(TicketLookup, {"number": number, "token": request.args.get("token")})
+    return TicketView(**get_service().ticket(lookup, get_lang())).model_dump(mode="json")
+
+
+@bp.post("/v1/events")
+def event():
+    """Record what a customer did with an answer of their own conversation (a click, solved, still need help)."""
+    recorded = get_service().record(inputs.validated(EventRequest, _body()))
+    return {"recorded": recorded}, 202
 
 
 @bp.get("/v1/plans")

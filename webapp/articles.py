@@ -11,15 +11,19 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 
+from kb.errors import InvalidInput
+from kb.schemas import VoteRequest
 from webapp import inputs
 from webapp.i18n import get_lang
-from webapp.i18n import t
-from webapp.knowledge import get_kb
-from webapp.knowledge import get_store
+from webapp.services import get_kb
+from webapp.services import get_service
+from webapp.services import get_store
 
 bp = Blueprint("articles", __name__, url_prefix="/articles")
 VOTER = "voter"
+ANSWERS = {"yes": True, "no": False}
 
 
 @bp.get("/<article_id>")
@@ -27,21 +31,23 @@ def show(article_id):
     """Show an article with its translation link, related articles and vote form (with this reader's vote)."""
     kb = get_kb()
     article = kb.article(article_id)
-    store = get_store()
+    votes = get_store().votes
     return render_template("articles/show.html", article=article, translation=kb.library.translation(article),
-                           related=kb.library.related(article), votes=store.vote_counts(article.id),
-                           my_vote=store.vote_of(article.id, session.get(VOTER)), catalog=kb.book.catalog)
+                           related=kb.library.related(article), votes=votes.counts(article.id),
+                           my_vote=votes.of(article.id, session.get(VOTER)), catalog=kb.book.catalog)
 
 
 @bp.post("/<article_id>/vote")
 def vote(article_id):
     """Record this browser session's yes/no vote (a new vote replaces the old one) and thank the reader."""
-    article = get_kb().article(article_id)
-    helpful = inputs.choice(request.form.get("helpful"), "helpful", ("yes", "no"), required=True,
-                            names=[t("yes"), t("no")])
+    data = inputs.fields(request.form, {"helpful"}, strict=False)
+    answer = data.get("helpful", "")
+    if answer not in ANSWERS:
+        raise InvalidInput("helpful", "required" if not answer.strip() else "not_one_of", choices=list(ANSWERS))
     voter = session.get(VOTER)
     if not isinstance(voter, str):
         voter = session[VOTER] = secrets.token_urlsafe(16)
-    get_store().record_vote(article.id, helpful == "yes", get_lang(), voter=voter)
-    flash(t("vote_thanks"), "vote")
-    return redirect(url_for("articles.show", article_id=article.id) + "#vote")
+    request_ = inputs.validated(VoteRequest, {"article_id": article_id, "helpful": ANSWERS[answer]})
+    get_service().vote(request_, get_lang(), voter=voter)
+    flash(_("Thank you for your feedback!"), "vote")
+    return redirect(url_for("articles.show", article_id=request_.article_id) + "#vote")

@@ -9,59 +9,64 @@ from flask import request
 from flask import url_for
 
 from kb.errors import InvalidInput
+from kb.schemas import SUBJECT
+from kb.schemas import AskRequest
+from kb.schemas import EventRequest
+from webapp import conversation
 from webapp import inputs
 from webapp.i18n import describe
 from webapp.i18n import get_lang
-from webapp.knowledge import get_kb
-from webapp.knowledge import get_store
+from webapp.services import get_kb
+from webapp.services import get_service
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
-SUGGESTIONS = 3
-
-
-def answer(args: dict, lang: str) -> tuple[dict, list, int]:
-    """Decide a question in `lang` (the reader's), find articles for it and log the ask; shared with the JSON API."""
-    kb = get_kb()
-    decision = kb.render(kb.ask(**args), lang)
-    hits = kb.search(args["question"], lang=lang, limit=SUGGESTIONS)
-    log_id = get_store().log_ask(args["question"], decision["lang"], args["plan"], decision["scope"], decision["software"],
-                                 [h.id for h in hits])
-    return decision, hits, log_id
+FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city"}
 
 
 @bp.get("")
 def ask():
     """Show the question form; with a question, also the decision, articles and next steps."""
     book = get_kb().book
-    decision, hits, log_id, error, help_url = None, [], None, None, None
+    answer, error = None, None
     if "question" in request.args:  # asking is a read, so a GET form: the answer page can be bookmarked
         try:
-            args = inputs.ask_args(book, request.args)
-            decision, hits, log_id = answer(args, get_lang())
-            help_url = ticket_form_url(book, args, decision, log_id)
+            data = inputs.nested_onsite(inputs.fields(request.args, FIELDS, strict=False))
+            question = inputs.validated(AskRequest, dict(data, conversation=conversation.current()))
+            answer = get_service().ask(question, get_lang())
         except InvalidInput as exc:
             error = describe(exc)
-    return render_template("assistant/ask.html", form=request.args, book=book, decision=decision, hits=hits,
-                           log_id=log_id, error=error, help_url=help_url), 400 if error else 200
+    return render_template("assistant/ask.html", form=request.args, book=book, answer=answer,
+                           decision=answer.view if answer else None, hits=answer.hits if answer else [],
+                           error=error), 400 if error else 200
 
 
-def ticket_form_url(book, args: dict, decision: dict, log_id: int) -> str:
+def ticket_form_url(form) -> str:
     """The ticket form, prefilled from the question; a question too long for a subject also fills the description."""
-    question = args["question"]
-    subject_max = inputs.SUBJECT[1]
-    return url_for("tickets.new", plan=args["plan"], severity=args["severity"], subject=question[:subject_max],
-                   description=question if len(question) > subject_max else None,
-                   software=decision["software"] if decision["software"] in book.catalog else None, ask=log_id)
+    question = form.get("question", "")
+    software = form.get("software")
+    return url_for("tickets.new", plan=form.get("plan") or None, severity=form.get("severity") or None,
+                   subject=question[:SUBJECT[1]], description=question if len(question) > SUBJECT[1] else None,
+                   software=software if software in get_kb().book.catalog else None)
 
 
 @bp.post("/solved")
 def solved():
-    """Record that the answer solved the problem (a deflected ticket)."""
-    log_id = inputs.integer(request.form.get("log_id"), "log_id", low=1, high=2**63 - 1)
-    if log_id is None:
-        raise InvalidInput("log_id", "must not be empty")
-    get_store().mark_outcome(log_id, "deflected")
+    """Record that this visitor's latest answer solved the problem (a deflected ticket)."""
+    _record("solved")
     return redirect(url_for("assistant.thanks"))
+
+
+@bp.post("/need-help")
+def need_help():
+    """Record that the answer did not solve it, and go to the ticket form prefilled from the question."""
+    _record("need_help")
+    return redirect(ticket_form_url(request.form))
+
+
+def _record(kind: str) -> None:
+    current = conversation.existing()
+    if current:
+        get_service().record(EventRequest(conversation=current, kind=kind))
 
 
 @bp.get("/thanks")

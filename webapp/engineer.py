@@ -15,11 +15,11 @@ from flask import render_template
 from flask import request
 from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 
 from webapp.home import local_path
-from webapp.i18n import t
-from webapp.knowledge import get_kb
-from webapp.knowledge import get_store
+from webapp.services import get_kb
+from webapp.services import get_store
 
 bp = Blueprint("engineer", __name__, url_prefix="/engineer")
 UNANSWERED_LIMIT = 100
@@ -57,7 +57,7 @@ def login():
         if hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8")):
             session[SESSION_KEY] = _digest(expected)
             return redirect(target)
-        error = {"field": "token", "message": t("engineer_login_failed")}
+        error = {"field": "token", "message": _("That token is not right.")}
     return render_template("engineer/login.html", error=error, next=target), 401 if error else 200
 
 
@@ -71,7 +71,7 @@ def logout():
 @bp.get("/unanswered")
 def unanswered():
     """List searches and questions that found nothing useful."""
-    return render_template("engineer/unanswered.html", rows=get_store().unanswered(UNANSWERED_LIMIT))
+    return render_template("engineer/unanswered.html", rows=get_store().logs.unanswered(UNANSWERED_LIMIT))
 
 
 @bp.get("/problems")

@@ -13,40 +13,31 @@ from werkzeug.exceptions import HTTPException
 from kb.errors import InvalidInput
 from kb.errors import KBError
 from kb.errors import NotFound
+from kb.errors import NotReady
+from webapp.i18n import ERROR_PAGES
 from webapp.i18n import describe
-from webapp.i18n import error_message
-from webapp.inputs import clean
 
-KB_STATUS = {InvalidInput: 400, NotFound: 404}
+KB_STATUS = {InvalidInput: 400, NotFound: 404, NotReady: 503}
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
               415: "unsupported_media_type", 500: "server_error"}
+RETRY_AFTER = "30"  # seconds: long enough for `kb index` on the shipped library
 
 
 def status_of(exc: KBError) -> int:
-    """The HTTP status for a core error: its own `status` if it has one, else by class, else 500."""
-    status = getattr(exc, "status", None)
-    if isinstance(status, int):
-        return status
+    """The HTTP status for a core error, by class; anything else is the server's fault."""
     return next((s for cls, s in KB_STATUS.items() if isinstance(exc, cls)), 500)
 
 
-MAX_DETAIL = 200
-
-
-def error_response(status: int, code: str, field: str | None = None, detail: str = "", headers=None, exc=None):
-    """Render one error as JSON (API paths) or as the error page; `exc` (bad input) may name several fields."""
-    items = describe(exc)["items"] if isinstance(exc, InvalidInput) else []
-    message = items[0]["message"] if items else error_message(code, field, detail)
-    # The core's message may quote the input: never echo it at length, or with characters JSON cannot carry.
-    detail = clean(detail, MAX_DETAIL)
+def error_response(status: int, code: str, exc: InvalidInput | None = None, headers=None):
+    """Render one error as JSON (API paths) or as the error page; bad input names every bad field."""
+    items = describe(exc)["items"] if exc is not None else []
+    message = items[0]["message"] if items else str(ERROR_PAGES.get(code, ERROR_PAGES["bad_request"]))
     if request.path.startswith("/api/"):
         body = {"code": code, "message": message}
-        if field:
-            body["field"] = field
-        if detail:
-            body["detail"] = detail
-        if len(items) > 1:
-            body["errors"] = items
+        if exc is not None:
+            body["field"] = exc.field
+            body["errors"] = [{"field": e.field, "code": e.code, "params": e.params, "message": item["message"]}
+                              for e, item in zip(exc.errors, items, strict=True)]
         response = jsonify(error=body)
     else:
         response = make_response(render_template("errors/error.html", status=status, message=message,
@@ -58,8 +49,10 @@ def error_response(status: int, code: str, field: str | None = None, detail: str
 
 
 def handle_kb_error(exc: KBError):
-    """A core error, with its status and (for bad input) the field."""
-    return error_response(status_of(exc), exc.code, getattr(exc, "field", None), str(exc), exc=exc)
+    """A core error, with its status; bad input with its fields."""
+    status = status_of(exc)
+    headers = {"Retry-After": RETRY_AFTER} if status == 503 else None
+    return error_response(status, exc.code, exc if isinstance(exc, InvalidInput) else None, headers)
 
 
 def handle_http_error(exc: HTTPException):

@@ -10,12 +10,12 @@ from flask import redirect
 from flask import render_template
 from flask import request
 from flask import url_for
+from flask_babel import gettext as _
 
 from webapp.i18n import COOKIE
 from webapp.i18n import LANGS
 from webapp.i18n import pick
-from webapp.i18n import t
-from webapp.knowledge import get_kb
+from webapp.services import get_kb
 
 bp = Blueprint("home", __name__)
 ONE_YEAR = 365 * 24 * 3600
@@ -51,7 +51,7 @@ def plan_rows(book) -> list[dict]:
         times = [(pick(book.severities[sev].name), minutes) for sev, minutes in response.by_severity.items()]
         rows.append({
             "id": plan.id, "name": pick(plan.name),
-            "channels": [pick(ch.name) + (t("paid") if book.channel_offer(ch, plan.id) == "paid" else "")
+            "channels": [pick(ch.name) + (_(" (paid)") if book.channel_offer(ch, plan.id) == "paid" else "")
                          for ch in book.plan_channels(plan.id)],
             "times": times, "accepted_within": response.any_severity,
             "third_party": pick(book.third_party_levels[plan.third_party_support.level].name),

@@ -1,9 +1,9 @@
-"""UI strings in Chinese and English, the request's language, and localised error messages."""
+"""The request's language, UI strings from gettext catalogues (Flask-Babel; webapp/translations), and bad input
+worded for people: errors arrive as codes with parameters (kb.errors) and are translated here, never matched."""
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from urllib.parse import quote
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -12,255 +12,70 @@ from flask import Flask
 from flask import g
 from flask import request
 from flask import url_for
+from flask_babel import Babel
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from markupsafe import escape
 
+from kb.errors import FieldError
 from kb.rules.model import Text
-from webapp.knowledge import get_kb
+from webapp.services import get_kb
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 COOKIE = "lang"
+LOCALES = {"zh": "zh", "en": "en"}
 
-STRINGS = {
-    # layout
-    "site_name": {"zh": "云支持知识库", "en": "Cloud Support Help"},
-    "skip_to_content": {"zh": "跳到正文", "en": "Skip to content"},
-    "nav_home": {"zh": "首页", "en": "Home"},
-    "nav_search": {"zh": "搜索", "en": "Search"},
-    "nav_assistant": {"zh": "支持范围助手", "en": "Scope assistant"},
-    "nav_new_ticket": {"zh": "提交工单", "en": "New ticket"},
-    "nav_lookup": {"zh": "查询工单", "en": "Find a ticket"},
-    "nav_label": {"zh": "主导航", "en": "Main"},
-    "switch_language": {"zh": "English", "en": "中文"},
-    "switch_language_label": {"zh": "Switch to English", "en": "切换到中文"},
-    "footer_api": {"zh": "API 文档（OpenAPI）", "en": "API description (OpenAPI)"},
-    "footer_note": {"zh": "建议仅供参考，是否采纳由您决定。", "en": "Advice is best effort; you decide whether to apply it."},
-    # home
-    "home_title": {"zh": "我们能帮您什么？", "en": "How can we help?"},
-    "home_intro": {"zh": "搜索排障文章，或让助手判断您的问题是否在服务计划范围内。",
-                   "en": "Search the troubleshooting articles, or let the assistant check whether your plan covers a question."},
-    "catalog_title": {"zh": "第三方软件目录", "en": "Third-party software catalog"},
-    "catalog_intro": {"zh": "以下软件在目录内，可获得配置指导与故障排查建议。",
-                      "en": "Software in this catalog gets configuration guidance and troubleshooting advice."},
-    "plans_title": {"zh": "服务计划", "en": "Support plans"},
-    "plan": {"zh": "服务计划", "en": "Plan"},
-    "channels": {"zh": "支持渠道", "en": "Channels"},
-    "response_times": {"zh": "响应时间", "en": "Response times"},
-    "third_party_support": {"zh": "第三方软件支持", "en": "Third-party software support"},
-    "minutes": {"zh": "{n} 分钟", "en": "{n} min"},
-    "accepted_within": {"zh": "{n} 分钟内受理", "en": "accepted within {n} min"},
-    "ask_assistant": {"zh": "问助手", "en": "Ask the assistant"},
-    "paid": {"zh": "（付费）", "en": " (paid)"},
-    # search
-    "search_title": {"zh": "搜索文章", "en": "Search articles"},
-    "search_label": {"zh": "描述问题或粘贴报错信息", "en": "Describe the problem or paste the error message"},
-    "search_button": {"zh": "搜索", "en": "Search"},
-    "software": {"zh": "软件", "en": "Software"},
-    "category": {"zh": "类别", "en": "Category"},
-    "any": {"zh": "全部", "en": "Any"},
-    "filter_button": {"zh": "筛选", "en": "Filter"},
-    "results_for": {"zh": "“{q}”的搜索结果", "en": "Results for “{q}”"},
-    "did_you_mean": {"zh": "您是不是要找：", "en": "Did you mean:"},
-    "no_results": {"zh": "没有找到相关文章。可以换个说法，或问问助手。",
-                   "en": "No articles found. Try other words, or ask the assistant."},
-    "results_count": {"zh": "{n} 篇文章", "en": "{n} articles"},
-    # articles
-    "updated": {"zh": "更新于", "en": "Updated"},
-    "applies_to": {"zh": "适用于", "en": "Applies to"},
-    "contents": {"zh": "目录", "en": "Contents"},
-    "related": {"zh": "相关文章", "en": "Related articles"},
-    "helpful_question": {"zh": "这篇文章有帮助吗？", "en": "Was this helpful?"},
-    "yes": {"zh": "有帮助", "en": "Yes"},
-    "no": {"zh": "没帮助", "en": "No"},
-    "vote_thanks": {"zh": "感谢您的反馈！", "en": "Thank you for your feedback!"},
-    "votes": {"zh": "{yes} 人认为有帮助，{no} 人认为没帮助", "en": "{yes} found this helpful, {no} did not"},
-    "your_vote_yes": {"zh": "您的反馈：有帮助。可以随时更改。", "en": "Your answer: helpful. You can change it."},
-    "your_vote_no": {"zh": "您的反馈：没帮助。可以随时更改。", "en": "Your answer: not helpful. You can change it."},
-    "vote_sorry": {"zh": "抱歉没能帮到您。可以让助手判断您的问题是否在服务范围内，或直接提交工单。",
-                   "en": "Sorry it did not help. Ask the assistant whether your plan covers the problem, or open a ticket."},
-    # assistant
-    "assistant_title": {"zh": "支持范围助手", "en": "Scope assistant"},
-    "assistant_intro": {"zh": "描述您的问题，助手会根据服务计划说明书判断是否在支持范围内，以及该走哪个渠道、多久响应。",
-                        "en": "Describe your problem: the assistant checks the plan terms to tell whether it is covered, "
-                              "which channel to use and how soon you get an answer."},
-    "question": {"zh": "您的问题", "en": "Your question"},
-    "question_hint": {"zh": "最多 500 个字符，例如：修改 sshd_config 后 sshd 无法启动",
-                      "en": "Up to 500 characters, e.g. sshd fails to start after editing sshd_config"},
-    "choose_plan": {"zh": "请选择", "en": "Choose"},
-    "severity": {"zh": "严重性", "en": "Severity"},
-    "not_sure": {"zh": "不确定", "en": "Not sure"},
-    "optional": {"zh": "可选", "en": "optional"},
-    "onsite_legend": {"zh": "驻场技术支持（如已购买）", "en": "Onsite support contract (if you have one)"},
-    "onsite_mode": {"zh": "驻场模式", "en": "Onsite mode"},
-    "none": {"zh": "无", "en": "None"},
-    "onsite_staff": {"zh": "驻场人数", "en": "Onsite engineers"},
-    "onsite_city": {"zh": "城市", "en": "City"},
-    "ask_button": {"zh": "判断", "en": "Check"},
-    "decision_title": {"zh": "判断结果", "en": "What your plan covers"},
-    "facts_title": {"zh": "回答", "en": "The answer"},
-    "if_you_contact": {"zh": "如果您仍联系技术支持", "en": "If you still contact support"},
-    "out_of_scope_contact": {"zh": "以下是技术支持的响应时间和渠道：他们会回复您，但该请求本身不在服务范围内。",
-                             "en": "This is how fast support responds and where to reach them: they will answer, "
-                                   "but the request itself is not covered."},
-    "onsite_immediate": {"zh": "现在是现场服务时间：驻场工程师已在现场，立即响应。",
-                         "en": "Inside service hours: the onsite engineer is already on site and responds immediately."},
-    "assumed": {"zh": "（推定）", "en": "(assumed)"},
-    "scope_in": {"zh": "在支持范围内", "en": "In scope"},
-    "scope_out": {"zh": "不在支持范围内", "en": "Out of scope"},
-    "scope_partial": {"zh": "部分在支持范围内", "en": "Partly in scope"},
-    "scope_unknown": {"zh": "需工程师确认", "en": "Needs an engineer"},
-    "clause": {"zh": "依据条款", "en": "The clause"},
-    "source": {"zh": "来源", "en": "Source"},
-    "support_level": {"zh": "支持级别", "en": "Support level"},
-    "response_target": {"zh": "响应目标", "en": "Response target"},
-    "deadline": {"zh": "截止时间", "en": "Deadline"},
-    "channels_in_order": {"zh": "建议渠道（按优先级）", "en": "Where to ask, best first"},
-    "alternatives": {"zh": "您可以改为", "en": "Where to go instead"},
-    "prerequisites": {"zh": "前提条件", "en": "Prerequisites"},
-    "onsite_title": {"zh": "驻场响应", "en": "Onsite response"},
-    "onsite_respond_by": {"zh": "响应截止", "en": "Respond by"},
-    "onsite_arrive_by": {"zh": "到场截止", "en": "Arrive by"},
-    "fault_level": {"zh": "故障级别", "en": "Fault level"},
-    "notes": {"zh": "说明", "en": "Notes"},
-    "trace_title": {"zh": "判断依据（规则追踪）", "en": "How this was decided (rule trace)"},
-    "suggested_articles": {"zh": "可能有帮助的文章", "en": "Articles that may help"},
-    "solved_button": {"zh": "问题已解决", "en": "This solved it"},
-    "need_help_button": {"zh": "仍需帮助", "en": "I still need help"},
-    "solved_title": {"zh": "太好了！", "en": "Glad it helped!"},
-    "solved_text": {"zh": "感谢告诉我们问题已解决。", "en": "Thanks for letting us know your problem is solved."},
-    # tickets
-    "ticket_new_title": {"zh": "提交工单", "en": "Open a ticket"},
-    "subject": {"zh": "主题", "en": "Subject"},
-    "description": {"zh": "问题描述", "en": "Description"},
-    "description_hint": {"zh": "至少 {min} 个字：报错信息、操作系统、已尝试的步骤",
-                         "en": "At least {min} characters: error messages, operating system, what you tried"},
-    "contact": {"zh": "联系方式", "en": "Contact"},
-    "contact_hint": {"zh": "邮箱地址或电话号码", "en": "An email address or a phone number"},
-    "submit_ticket": {"zh": "提交", "en": "Submit"},
-    "ticket_title": {"zh": "工单 {number}", "en": "Ticket {number}"},
-    "ticket_created": {"zh": "工单已创建。", "en": "Your ticket was created."},
-    "ticket_number": {"zh": "工单号", "en": "Ticket number"},
-    "ticket_token": {"zh": "查询口令", "en": "Access token"},
-    "keep_token": {"zh": "请保存工单号和查询口令：查看工单时需要两者。",
-                   "en": "Keep the number and the token: you need both to see this ticket again."},
-    "channel": {"zh": "渠道", "en": "Channel"},
-    "response_deadline": {"zh": "响应截止时间", "en": "Response deadline"},
-    "lookup_title": {"zh": "查询工单", "en": "Find a ticket"},
-    "lookup_button": {"zh": "查询", "en": "Find"},
-    "status": {"zh": "状态", "en": "Status"},
-    "status_open": {"zh": "已提交，等待工程师处理", "en": "Open: waiting for an engineer"},
-    "created_at": {"zh": "提交时间", "en": "Created"},
-    "ticket_not_found": {"zh": "没有与该工单号和查询口令匹配的工单。请核对创建工单时显示的工单号和口令。",
-                         "en": "No ticket with that number and access token. Check both against what was shown "
-                               "when the ticket was created."},
-    "lookup_intro": {"zh": "输入工单号和查询口令即可查看工单。", "en": "Enter the ticket number and its access token."},
-    # engineers
-    "engineers_only": {"zh": "本页面供支持工程师使用。", "en": "This page is for support engineers."},
-    "engineer_login_title": {"zh": "工程师登录", "en": "Engineer sign-in"},
-    "engineer_login_intro": {"zh": "请输入工程师口令（配置项 KB_ENGINEER_TOKEN，或 instance/engineer_token 文件中的口令）。",
-                             "en": "Enter the engineer token (the KB_ENGINEER_TOKEN setting, or the token in "
-                                   "instance/engineer_token)."},
-    "engineer_token": {"zh": "工程师口令", "en": "Engineer token"},
-    "engineer_login_button": {"zh": "登录", "en": "Sign in"},
-    "engineer_login_failed": {"zh": "口令不正确。", "en": "That token is not right."},
-    "engineer_logout": {"zh": "退出登录", "en": "Sign out"},
-    "unanswered_title": {"zh": "未解答的问题", "en": "Unanswered questions"},
-    "unanswered_intro": {"zh": "没有结果、没人点击结果或未标记为已解决的搜索和提问，按出现次数排序。",
-                         "en": "Searches and questions with no results, no click or no \u201csolved\u201d, most frequent first."},
-    "col_query": {"zh": "查询", "en": "Query"},
-    "col_count": {"zh": "次数", "en": "Times"},
-    "col_searches": {"zh": "搜索", "en": "Searches"},
-    "col_asks": {"zh": "提问", "en": "Questions"},
-    "col_no_results": {"zh": "无结果", "en": "No results"},
-    "col_tickets": {"zh": "转工单", "en": "Tickets"},
-    "col_last_seen": {"zh": "最近一次", "en": "Last seen"},
-    "unanswered_empty": {"zh": "暂无未解答的问题。", "en": "No unanswered questions."},
-    "problems_title": {"zh": "规则与文章问题", "en": "Rule and article problems"},
-    "problems_empty": {"zh": "规则与文章均无问题。", "en": "No problems in the rules or articles."},
-    "file": {"zh": "文件", "en": "File"},
-    "line": {"zh": "行", "en": "Line"},
-    "message": {"zh": "问题", "en": "Message"},
-    # errors
-    "error_title": {"zh": "出错了", "en": "Something went wrong"},
-    "back_home": {"zh": "返回首页", "en": "Back to the home page"},
-    "not_found_search": {"zh": "要找文章？搜索一下：", "en": "Looking for an article? Search for it:"},
-    "form_error": {"zh": "请修正以下问题：", "en": "Please fix this:"},
-    "form_errors": {"zh": "请修正以下 {n} 个问题：", "en": "Please fix these {n} problems:"},
-}
-
-CATEGORY_NAMES = {
-    "troubleshooting": {"zh": "故障排查", "en": "Troubleshooting"},
-    "configuration": {"zh": "配置", "en": "Configuration"},
-    "plan": {"zh": "服务计划", "en": "Support plans"},
-    "onsite": {"zh": "驻场服务", "en": "Onsite service"},
-}
-TOPIC_NAMES = {"plans": {"zh": "服务计划", "en": "Support plans"}, "onsite": {"zh": "驻场服务", "en": "Onsite service"}}
-
+CATEGORY_NAMES = {"troubleshooting": _l("Troubleshooting"), "configuration": _l("Configuration"),
+                  "plan": _l("Support plans"), "onsite": _l("Onsite service")}
+TOPIC_NAMES = {"plans": _l("Support plans"), "onsite": _l("Onsite service")}
+SCOPE_LABELS = {"in": _l("In scope"), "out": _l("Out of scope"), "partial": _l("Partly in scope"),
+                "unknown": _l("Needs an engineer")}
+STATUS_LABELS = {"open": _l("Open: waiting for an engineer")}
 FIELD_NAMES = {
-    "q": {"zh": "搜索词", "en": "search text"},
-    "question": {"zh": "问题", "en": "question"},
-    "plan": {"zh": "服务计划", "en": "plan"},
-    "severity": {"zh": "严重性", "en": "severity"},
-    "software": {"zh": "软件", "en": "software"},
-    "category": {"zh": "类别", "en": "category"},
-    "lang": {"zh": "语言", "en": "language"},
-    "limit": {"zh": "数量", "en": "limit"},
-    "mode": {"zh": "搜索模式", "en": "mode"},
-    "onsite": {"zh": "驻场", "en": "onsite"},
-    "onsite_mode": {"zh": "驻场模式", "en": "onsite mode"},
-    "onsite_staff": {"zh": "驻场人数", "en": "onsite staff"},
-    "onsite_city": {"zh": "城市", "en": "city"},
-    "subject": {"zh": "主题", "en": "subject"},
-    "description": {"zh": "问题描述", "en": "description"},
-    "contact": {"zh": "联系方式", "en": "contact"},
-    "number": {"zh": "工单号", "en": "ticket number"},
-    "token": {"zh": "查询口令", "en": "token"},
-    "helpful": {"zh": "反馈", "en": "vote"},
-    "log_id": {"zh": "记录", "en": "log entry"},
-    "body": {"zh": "请求体", "en": "request body"},
-    "query": {"zh": "查询参数", "en": "query parameter"},
+    "q": _l("search text"), "question": _l("question"), "plan": _l("plan"), "severity": _l("severity"),
+    "software": _l("software"), "category": _l("category"), "lang": _l("language"), "limit": _l("limit"),
+    "mode": _l("mode"), "onsite": _l("onsite"), "onsite_mode": _l("onsite mode"), "onsite_staff": _l("onsite staff"),
+    "onsite_city": _l("city"), "subject": _l("subject"), "description": _l("description"), "contact": _l("contact"),
+    "number": _l("ticket number"), "token": _l("token"), "helpful": _l("vote"), "body": _l("request body"),
+    "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
+    "kind": _l("event"), "reported_at": _l("reported time"),
 }
-
-ERROR_MESSAGES = {
-    "invalid_input": {"zh": "输入有误（{label}）：{reason}", "en": "Invalid {label}: {reason}"},
-    "not_found": {"zh": "找不到您要的内容。", "en": "We could not find what you asked for."},
-    "bad_request": {"zh": "请求无效。", "en": "The request is not valid."},
-    "csrf_failed": {"zh": "表单已过期，请刷新页面后重试。", "en": "The form expired; reload the page and try again."},
-    "method_not_allowed": {"zh": "该地址不支持此请求方法。", "en": "This address does not accept that method."},
-    "payload_too_large": {"zh": "请求内容过大（上限 64 KiB）。", "en": "The request is too large (64 KiB at most)."},
-    "unsupported_media_type": {"zh": "请求体必须是 JSON（Content-Type: application/json）。",
-                               "en": "The body must be JSON (Content-Type: application/json)."},
-    "server_error": {"zh": "服务器内部错误，请稍后再试。", "en": "Something broke on our side; please try again later."},
+REASONS = {
+    "required": _l("must not be empty"),
+    "too_short": _l("must be at least %(min)s characters"),
+    "too_long": _l("must be at most %(max)s characters"),
+    "not_text": _l("must be text"),
+    "control_characters": _l("must not contain control characters"),
+    "lone_surrogate": _l("holds an invalid character (a lone surrogate)"),
+    "invisible_characters": _l("must not contain invisible or direction-changing characters"),
+    "not_one_of": _l("must be one of %(choices)s"),
+    "not_integer": _l("must be a whole number written with the digits 0-9"),
+    "out_of_range": _l("must be between %(min)s and %(max)s"),
+    "not_boolean": _l("must be true or false"),
+    "not_datetime": _l("must be an ISO 8601 date and time with its UTC offset"),
+    "unknown_field": _l("is not a field of this request"),
+    "repeated": _l("is given more than once"),
+    "not_object": _l("must be a JSON object"),
+    "not_list": _l("must be a list"),
+    "not_json": _l("is not valid JSON"),
+    "too_deep": _l("is nested too deeply"),
+    "bad_contact": _l("must be an email address (like name@example.com) or a phone number"),
+    "stale": _l("refers to something this conversation did not create"),
+    "invalid": _l("is not valid"),
 }
-
-# The core's InvalidInput messages, matched so Chinese readers get Chinese reasons.
-_REASONS = [
-    (re.compile(r"must not be empty"), {"zh": "不能为空", "en": "must not be empty"}),
-    (re.compile(r"must be at most (\d+) characters"), {"zh": "最多 {0} 个字符", "en": "must be at most {0} characters"}),
-    (re.compile(r"must be one of (.+)"), {"zh": "必须是以下之一：{0}", "en": "must be one of {0}"}),
-    (re.compile(r"must be between (\d+) and (\d+) characters"),
-     {"zh": "长度须在 {0} 到 {1} 个字符之间", "en": "must be between {0} and {1} characters"}),
-    (re.compile(r"must be between (\d+) and (\d+)"), {"zh": "必须在 {0} 到 {1} 之间", "en": "must be between {0} and {1}"}),
-    (re.compile(r"must be zh or en"), {"zh": "必须是 zh 或 en", "en": "must be zh or en"}),
-    (re.compile(r"must be an integer"), {"zh": "必须是整数", "en": "must be an integer"}),
-    (re.compile(r"must be a string"), {"zh": "必须是字符串", "en": "must be a string"}),
-    (re.compile(r"must be text"), {"zh": "必须是文本", "en": "must be text"}),
-    (re.compile(r"must be a JSON object"), {"zh": "必须是 JSON 对象", "en": "must be a JSON object"}),
-    (re.compile(r"unknown field `(.*)`"), {"zh": "不支持的字段 `{0}`", "en": "unknown field `{0}`"}),
-    (re.compile(r"unknown parameter `(.*)`"), {"zh": "不支持的参数 `{0}`", "en": "unknown parameter `{0}`"}),
-    (re.compile(r"must not contain control characters"),
-     {"zh": "不能包含控制字符", "en": "must not contain control characters"}),
-    (re.compile(r"must be valid Unicode text"),
-     {"zh": "包含无效字符（孤立的代理码位）", "en": "holds an invalid character (a lone surrogate)"}),
-    (re.compile(r"is not valid JSON"), {"zh": "不是有效的 JSON", "en": "is not valid JSON"}),
-    (re.compile(r"is nested too deeply"), {"zh": "嵌套层次过深", "en": "is nested too deeply"}),
-    (re.compile(r"must be an email address or a phone number"),
-     {"zh": "须为邮箱地址（如 name@example.com）或电话号码", "en": "must be an email address (like name@example.com) "
-                                                              "or a phone number"}),
-    (re.compile(r"unknown \w+ `(.+)`"), {"zh": "未知的取值 `{0}`", "en": "unknown value `{0}`"}),
-    (re.compile(r"unknown onsite mode"), {"zh": "未知的驻场模式", "en": "unknown onsite mode"}),
-]
+ERROR_PAGES = {
+    "not_found": _l("We could not find what you asked for."),
+    "not_ready": _l("Search is being set up; please try again in a minute."),
+    "bad_request": _l("The request is not valid."),
+    "csrf_failed": _l("The form expired; reload the page and try again."),
+    "method_not_allowed": _l("This address does not accept that method."),
+    "payload_too_large": _l("The request is too large (64 KiB at most)."),
+    "unsupported_media_type": _l("The body must be JSON (Content-Type: application/json)."),
+    "server_error": _l("Something broke on our side; please try again later."),
+}
+babel = Babel()
 
 
 def get_lang() -> str:
@@ -275,17 +90,16 @@ def get_lang() -> str:
     return g.lang
 
 
-def t(key: str, **values) -> str:
-    """The UI string `key` in the request's language, formatted with `values`."""
-    entry = STRINGS.get(key)
-    if entry is None:
-        return key
-    text = entry[get_lang()]
-    return text.format(**values) if values else text
+def set_lang(lang: str) -> None:
+    """Use `lang` for the rest of the request (a JSON body's `lang`), catalogue included."""
+    from flask_babel import refresh
+
+    g.lang = lang
+    refresh()
 
 
 def pick(obj, lang: str | None = None) -> str:
-    """The `lang` wording of a bilingual {zh, en} value; other values pass through."""
+    """The `lang` wording of a bilingual value (a rule book Text or a {zh, en} dict); other values pass through."""
     lang = lang or get_lang()
     if isinstance(obj, Text):
         return obj.pick(lang)
@@ -294,37 +108,57 @@ def pick(obj, lang: str | None = None) -> str:
     return obj.get(lang) or obj.get("en") or obj.get("zh") or ""
 
 
-def error_message(code: str, field: str | None = None, detail: str = "", lang: str | None = None, names=None) -> str:
-    """A user-facing message for an error code, in `lang`, naming the field when there is one.
-
-    `names` are the display names of the allowed choices (plan names, not ids) for a choice error."""
-    lang = lang or get_lang()
-    template = ERROR_MESSAGES.get(code, ERROR_MESSAGES["bad_request"])[lang]
-    if code != "invalid_input":
-        return template
-    label = pick(FIELD_NAMES.get(field, {"zh": field or "", "en": field or ""}), lang)
-    reason = detail.removeprefix(f"{field}: ")
-    if names is not None and reason.startswith("must be one of"):
-        shown = ("、" if lang == "zh" else ", ").join(pick(n, lang) for n in names)
-        reason = {"zh": "必须是以下之一：{0}", "en": "must be one of {0}"}[lang].format(shown)
-        return template.format(label=label, reason=reason)
-    for pattern, wording in _REASONS:
-        m = pattern.search(reason)
-        if m:
-            reason = wording[lang].format(*m.groups())
-            break
-    else:
-        reason = reason if lang == "en" else f"无效（{reason}）"
-    return template.format(label=label, reason=reason)
+def field_message(error: FieldError) -> str:
+    """One bad field, worded for people in the request's language, naming the field and the allowed choices."""
+    label = FIELD_NAMES.get(error.field, error.field)
+    params = dict(error.params)
+    if error.code == "not_one_of":
+        separator = "、" if get_lang() == "zh" else ", "
+        params["choices"] = separator.join(choice_name(error.field, c) for c in params.get("choices", []))
+    reason = REASONS.get(error.code, REASONS["invalid"])
+    return _("Invalid %(label)s: %(reason)s", label=label, reason=str(reason) % params if params else str(reason))
 
 
 def describe(exc) -> dict:
     """A form's view of bad input: the first field and message, and `items` / `fields` for every bad field."""
-    errors = getattr(exc, "errors", None) or [exc]
-    items = [{"field": e.field, "message": error_message(e.code, e.field, str(e), names=getattr(e, "names", None))}
-             for e in errors]
+    items = [{"field": e.field, "message": field_message(e)} for e in exc.errors]
     return {"field": items[0]["field"], "message": items[0]["message"], "items": items,
             "fields": [i["field"] for i in items]}
+
+
+def choice_name(field: str, value: str) -> str:
+    """How people know a choice: a plan by id and name, a severity or mode by name, a software by its name."""
+    book = get_kb().book
+    if field == "plan" and value in book.plans:
+        return f"{value} {pick(book.plans[value].name)}"
+    if field == "severity" and value in book.severities:
+        return pick(book.severities[value].name)
+    if field in ("onsite_mode", "onsite") and book.onsite_mode(value):
+        return pick(book.onsite_mode(value).name)
+    if field == "software":
+        return software_name(value)
+    if field == "category":
+        return category_name(value)
+    return str(value)
+
+
+def category_name(category: str) -> str:
+    """An article category's name in the request's language."""
+    return str(CATEGORY_NAMES.get(category, category))
+
+
+def software_name(key: str) -> str:
+    """A catalog key's or topic's name in the request's language."""
+    row = get_kb().book.catalog.get(key)
+    return pick(row.name) if row else str(TOPIC_NAMES.get(key, key))
+
+
+def scope_label(scope: str) -> str:
+    return str(SCOPE_LABELS.get(scope, scope))
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
 
 
 def switch_url() -> str:
@@ -348,36 +182,6 @@ def _translation_path(article_id, lang: str) -> str | None:
     return url_for("articles.show", article_id=translation.id) if translation and translation.lang == lang else None
 
 
-def init_app(app: Flask) -> None:
-    """Expose t(), pick() and the language to templates; mark responses as language-dependent."""
-
-    app.jinja_env.add_extension("jinja2.ext.do")
-    app.add_template_filter(format_time, "when")
-
-    @app.context_processor
-    def language_helpers():
-        return {"t": t, "pick": pick, "lang": get_lang(), "switch_url": switch_url, "category_name": category_name,
-                "software_name": software_name}
-
-    @app.after_request
-    def vary_on_language(response):
-        response.vary.update(("Accept-Language", "Cookie"))
-        return response
-
-
-def category_name(category: str) -> str:
-    """An article category's name in the request's language."""
-    return pick(CATEGORY_NAMES.get(category, {"zh": category, "en": category}))
-
-
-def software_name(key: str) -> str:
-    """A catalog key's or topic's name in the request's language."""
-    row = get_kb().book.catalog.get(key)
-    if row:
-        return pick(row.name)
-    return pick(TOPIC_NAMES.get(key, {"zh": key, "en": key}))
-
-
 def site_zone() -> ZoneInfo:
     """The zone the rules compute deadlines in (the holiday calendar's), used for every time the site shows."""
     return ZoneInfo(get_kb().book.calendar.timezone)
@@ -397,3 +201,22 @@ def format_time(value) -> Markup:
     zone = f"UTC{offset[:3]}:{offset[3:]}" if offset else ""
     text = when.strftime("%Y-%m-%d %H:%M") + (f" ({zone})" if zone else "")
     return Markup('<time datetime="{}">{}</time>').format(when.isoformat(), text)
+
+
+def init_app(app: Flask) -> None:
+    """Flask-Babel with the request's language; t-helpers for templates; responses vary on the language."""
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANG)
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", "translations")
+    babel.init_app(app, locale_selector=lambda: LOCALES[get_lang()])
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.add_template_filter(format_time, "when")
+
+    @app.context_processor
+    def language_helpers():
+        return {"pick": pick, "lang": get_lang(), "switch_url": switch_url, "category_name": category_name,
+                "software_name": software_name, "scope_label": scope_label, "status_label": status_label}
+
+    @app.after_request
+    def vary_on_language(response):
+        response.vary.update(("Accept-Language", "Cookie"))
+        return response

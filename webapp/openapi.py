@@ -1,244 +1,173 @@
-"""The hand-written OpenAPI 3.0 description of /api/v1 (a test checks it lists every route).
-
-Plan, severity and onsite-mode enums come from the loaded rule book: no plan name or time limit is written here."""
+"""The OpenAPI 3.1 description of /api/v1, generated from the models the API validates with and answers in
+(kb.schemas), so the two cannot disagree. Rule-book choices marked `x-kb-enum` list the loaded book's ids."""
 
 from __future__ import annotations
 
-from kb.content.articles import CATEGORIES
-from kb.knowledge import MAX_QUERY
-from webapp import inputs
+from typing import Any
+
+from pydantic import BaseModel
+from pydantic import Field
+from pydantic.json_schema import models_json_schema
+
+from kb.rules.model import CatalogRow
+from kb.rules.model import Named
+from kb.rules.model import Plan
+from kb.schemas import AskRequest
+from kb.schemas import AskResponse
+from kb.schemas import EventRequest
+from kb.schemas import SearchRequest
+from kb.schemas import SearchResponse
+from kb.schemas import TicketReceipt
+from kb.schemas import TicketRequest
+from kb.schemas import TicketView
+from kb.schemas import book_choices
+
+REF = "#/components/schemas/{model}"
 
 
-def _ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
+class ErrorItem(BaseModel):
+    field: str = Field(description="The offending input field.")
+    code: str = Field(description="What is wrong, as a code (kb.errors.REASONS): required, too_long, not_one_of, ...")
+    params: dict[str, Any] = Field(description="The values the code's wording needs, e.g. {\"max\": 500}.")
+    message: str = Field(description="For people, in the request's language.")
 
 
-def _json(schema: dict, description: str) -> dict:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
+class ErrorDetail(BaseModel):
+    code: str = Field(description="invalid_input, not_found, not_ready, bad_request, csrf_failed, method_not_allowed, "
+                                  "payload_too_large, unsupported_media_type, server_error")
+    message: str = Field(description="For people, in the request's language.")
+    field: str | None = Field(None, description="The first bad field (invalid_input only).")
+    errors: list[ErrorItem] | None = Field(None, description="Every bad field (invalid_input only).")
+
+
+class Error(BaseModel):
+    error: ErrorDetail
+
+
+class ArticleView(BaseModel):
+    id: str
+    lang: str
+    translation_key: str
+    title: str
+    summary: str
+    software: str
+    category: str
+    symptoms: list[str]
+    applies_to: list[str]
+    tags: list[str]
+    related: list[str]
+    path: str
+    updated: str = Field(description="A date, YYYY-MM-DD.")
+    sections: list[dict[str, str]]
+    html: str = Field(description="Sanitised HTML of the body.")
+    translation_id: str | None
+
+
+class PlansView(BaseModel):
+    plans: list[Plan]
+
+
+class CatalogView(BaseModel):
+    categories: list[Named]
+    software: list[CatalogRow]
+
+
+class EventReceipt(BaseModel):
+    recorded: bool = Field(description="False when the conversation has no record the event refers to.")
+
+
+MODELS = (SearchRequest, SearchResponse, AskRequest, AskResponse, TicketRequest, TicketReceipt, TicketView, EventRequest,
+          EventReceipt, ArticleView, PlansView, CatalogView, Error)
+ERRORS = {"400": "Invalid input (see `error.errors`)", "404": "Not found", "413": "The body is larger than allowed",
+          "415": "The body is not application/json", "503": "Not ready yet (no search index): retry after `Retry-After`"}
+
+
+def _json(name: str, description: str) -> dict:
+    return {"description": description, "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}}}
 
 
 def _errors(*statuses: int) -> dict:
-    return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in statuses}
+    return {str(s): _json("Error", ERRORS[str(s)]) for s in statuses}
 
 
-def _query(name: str, description: str, schema: dict, required: bool = False) -> dict:
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+def _body(name: str) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": {"$ref": REF.format(model=name)}}}}
 
 
-def _sized(bounds: tuple[int, int]) -> dict:
-    return {"type": "string", "minLength": bounds[0], "maxLength": bounds[1]}
+def _query(schemas: dict, model: str, names: list[str]) -> list[dict]:
+    """Query parameters described by the fields of a request model."""
+    spec = schemas[model]
+    return [{"name": n, "in": "query", "required": n in spec.get("required", []), "schema": spec["properties"][n],
+             "description": spec["properties"][n].get("description", "")} for n in names]
 
 
 def _path(name: str, description: str) -> dict:
     return {"name": name, "in": "path", "required": True, "description": description, "schema": {"type": "string"}}
 
 
-LANG = {"type": "string", "enum": ["zh", "en"]}
-LANG_PARAM = _query("lang", "Language of texts and error messages (default: cookie, then Accept-Language, then zh).", LANG)
-TEXT = {"type": "string", "minLength": 1, "maxLength": MAX_QUERY}
-BILINGUAL = {"type": "object", "properties": {"zh": {"type": "string"}, "en": {"type": "string"}}}
+LANG = {"name": "lang", "in": "query", "required": False, "schema": {"enum": ["zh", "en"], "type": "string"},
+        "description": "Language of texts and error messages (default: the body's `lang`, the cookie, Accept-Language)."}
 
 
-def schemas(book) -> dict:
-    """The component schemas; ids the rule book defines are enumerated from `book`."""
-    plan = {"type": "string", "enum": list(book.plans), "description": "A plan id (see /api/v1/plans)."}
-    severity = {"type": "string", "enum": list(book.severities)}
-    mode = {"type": "string", "enum": [m.id for m in book.onsite.modes]}
-    return {
-        "Error": {
-            "type": "object", "required": ["error"],
-            "properties": {"error": {
-                "type": "object", "required": ["code", "message"],
-                "properties": {
-                    "code": {"type": "string", "example": "invalid_input",
-                             "description": "invalid_input, not_found, bad_request, method_not_allowed, payload_too_large, "
-                                            "unsupported_media_type, server_error"},
-                    "message": {"type": "string", "description": "For people, in the request's language."},
-                    "field": {"type": "string", "description": "The offending input field (invalid_input only)."},
-                    "detail": {"type": "string", "description": "The core's own message, in English (at most 200 characters)."},
-                    "errors": {"type": "array", "description": "Every bad field, when there are several (tickets).",
-                               "items": {"type": "object", "properties": {"field": {"type": "string"},
-                                                                          "message": {"type": "string"}}}},
-                }}},
-        },
-        "Hit": {
-            "type": "object",
-            "properties": {"id": {"type": "string"}, "key": {"type": "string", "description": "Translation key of the topic."},
-                           "title": {"type": "string"}, "lang": LANG, "software": {"type": "string"},
-                           "category": {"type": "string", "enum": list(CATEGORIES)}, "score": {"type": "number"},
-                           "snippet": {"type": "string", "description": "Safe HTML: escaped text with <mark> highlights."}},
-        },
-        "SearchResults": {
-            "type": "object", "required": ["results", "log_id", "suggestion"],
-            "properties": {"results": {"type": "array", "items": _ref("Hit")},
-                           "log_id": {"type": "integer", "description": "The search log entry (click-through analytics)."},
-                           "suggestion": {"type": "string", "nullable": True,
-                                          "description": "The query with English typos corrected, also searched; null if none."}},
-        },
-        "Onsite": {
-            "type": "object", "required": ["mode"], "additionalProperties": False,
-            "properties": {"mode": mode,
-                           "staff": {"type": "integer", "minimum": 1, "maximum": inputs.MAX_STAFF, "default": 1},
-                           "city": {"type": "string", "maxLength": inputs.MAX_CITY}},
-        },
-        "AskRequest": {
-            "type": "object", "required": ["question"], "additionalProperties": False,
-            "properties": {"question": TEXT, "plan": plan, "severity": severity, "onsite": _ref("Onsite"),
-                           "lang": dict(LANG, description="Language of the answer and of error messages "
-                                                          "(default: cookie, then Accept-Language, then zh).")},
-        },
-        "Decision": {
-            "type": "object",
-            "description": "The rules' answer: scope, why, where to ask, how soon, and the trace of rules that fired.",
-            "properties": {
-                "lang": LANG,
-                "scope": {"type": "string", "enum": ["in", "out", "partial", "unknown"]},
-                "facts": {"type": "array", "description": "Direct answers to questions about a plan's features.",
-                          "items": {"type": "object", "properties": {"id": {"type": "string"}, "text": {"type": "string"},
-                                                                     "source": {"type": "string"}}}},
-                "reason": {"type": "string"},
-                "clause": {"type": "object", "nullable": True, "properties": {
-                    "id": {"type": "string"}, "text": {"type": "string"}, "source": {"type": "string"}}},
-                "support_level": {"type": "object", "nullable": True},
-                "severity": {"type": "object", "properties": {"id": {"type": "string"}, "name": {"type": "string"},
-                                                              "assumed": {"type": "boolean"}}},
-                "response_target_minutes": {"type": "integer", "nullable": True},
-                "response_kind": {"type": "string", "nullable": True, "enum": ["response", "accepted", None]},
-                "deadline": {"type": "string", "format": "date-time", "nullable": True},
-                "channels": {"type": "array", "items": {"type": "object"}},
-                "alternatives": {"type": "array", "items": {"type": "object"}},
-                "prerequisites": {"type": "array", "items": {"type": "object"}},
-                "onsite": {"type": "object", "nullable": True},
-                "notes": {"type": "array", "items": {"type": "string"}},
-                "conflicts": {"type": "array", "items": {"type": "object"}},
-                "software": {"type": "string", "nullable": True},
-                "activity": {"type": "string"},
-                "case": {"type": "object"},
-                "rules": {"type": "array", "items": {"type": "object"},
-                          "description": "The trace: rules and facts with sources."},
-                "articles": {"type": "array", "items": _ref("Hit")},
-                "log_id": {"type": "integer"},
-            },
-        },
-        "Article": {
-            "type": "object",
-            "properties": {"id": {"type": "string"}, "lang": LANG, "translation_key": {"type": "string"},
-                           "title": {"type": "string"}, "summary": {"type": "string"}, "software": {"type": "string"},
-                           "category": {"type": "string"}, "symptoms": {"type": "array", "items": {"type": "string"}},
-                           "applies_to": {"type": "array", "items": {"type": "string"}},
-                           "tags": {"type": "array", "items": {"type": "string"}},
-                           "related": {"type": "array", "items": {"type": "string"}}, "path": {"type": "string"},
-                           "updated": {"type": "string", "format": "date"},
-                           "sections": {"type": "array", "items": {"type": "object"}},
-                           "html": {"type": "string", "description": "Sanitised HTML of the body."},
-                           "translation_id": {"type": "string", "nullable": True}},
-        },
-        "TicketRequest": {
-            "type": "object", "required": ["plan", "subject", "description", "contact"], "additionalProperties": False,
-            "properties": {"plan": plan, "severity": severity,
-                           "software": {"type": "string", "enum": list(book.catalog),
-                                        "description": "A catalog key (see /api/v1/catalog)."},
-                           "subject": _sized(inputs.SUBJECT), "description": _sized(inputs.DESCRIPTION),
-                           "contact": dict(_sized(inputs.CONTACT), description="An email address or a phone number."),
-                           "lang": LANG},
-        },
-        "Ticket": {
-            "type": "object",
-            "properties": {"number": {"type": "string", "example": "T20261122-7F3K9Q"},
-                           "token": {"type": "string",
-                                     "description": "Only in the creation response: keep it to read the ticket."},
-                           "plan": {"type": "string"}, "severity": {"type": "string", "nullable": True},
-                           "software": {"type": "string", "nullable": True}, "subject": {"type": "string"},
-                           "description": {"type": "string"}, "contact": {"type": "string"}, "lang": LANG,
-                           "scope": {"type": "string", "enum": ["in", "out", "partial", "unknown"]},
-                           "channel": {"type": "string", "nullable": True, "description": "The first channel to use (an id)."},
-                           "response_target_minutes": {"type": "integer", "nullable": True},
-                           "response_kind": {"type": "string", "nullable": True, "enum": ["response", "accepted", None]},
-                           "deadline": {"type": "string", "format": "date-time", "nullable": True},
-                           "status": {"type": "string", "example": "open"},
-                           "created_at": {"type": "string", "format": "date-time", "description": "In UTC."},
-                           "rules": {"type": "array", "items": {"type": "object"},
-                                     "description": "The rule trace, in the request's language."}},
-            "additionalProperties": True,
-        },
-        "Plan": {
-            "type": "object",
-            "properties": {"id": {"type": "string"}, "name": BILINGUAL, "rank": {"type": "integer"},
-                           "channels": {"type": "object"}, "response": {"type": "object"},
-                           "third_party_support": {"type": "object"}},
-            "additionalProperties": True,
-        },
-        "Catalog": {
-            "type": "object",
-            "properties": {"categories": {"type": "array", "items": {"type": "object", "properties": {
-                               "id": {"type": "string"}, "name": BILINGUAL}}},
-                           "software": {"type": "array", "items": {"type": "object", "properties": {
-                               "key": {"type": "string"}, "category": {"type": "string"}, "name": BILINGUAL,
-                               "range": BILINGUAL, "source": {"type": "string"}}}}},
-        },
-    }
-
-PATHS = {
-    "/api/v1/search": {"get": {
-        "summary": "Search articles", "operationId": "search",
-        "parameters": [_query("q", "What to search for.", TEXT, required=True), LANG_PARAM,
-                       _query("software", "A catalog key or topic.", {"type": "string"}),
-                       _query("category", "An article category.", {"type": "string", "enum": list(CATEGORIES)}),
-                       _query("limit", "How many results.", {"type": "integer", "minimum": 1, "maximum": 50, "default": 10})],
-        "responses": {"200": _json(_ref("SearchResults"), "Ranked results"), **_errors(400, 404)},
-    }},
-    "/api/v1/ask": {"post": {
-        "summary": "Ask the scope assistant", "operationId": "ask",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AskRequest")}}},
-        "responses": {"200": _json(_ref("Decision"), "The decision"), **_errors(400, 413, 415)},
-    }},
-    "/api/v1/articles/{article_id}": {"get": {
-        "summary": "Read an article", "operationId": "article",
-        "parameters": [_path("article_id", "Article id, e.g. ssh-host-keys-en.")],
-        "responses": {"200": _json(_ref("Article"), "The article"), **_errors(404)},
-    }},
-    "/api/v1/tickets": {"post": {
-        "summary": "Open a ticket", "operationId": "createTicket",
-        "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("TicketRequest")}}},
-        "responses": {"201": {**_json(_ref("Ticket"), "The new ticket, with its token"),
-                              "headers": {"Location": {"schema": {"type": "string"}}}}, **_errors(400, 413, 415)},
-    }},
-    "/api/v1/tickets/{number}": {"get": {
-        "summary": "Read a ticket", "operationId": "ticket",
-        "parameters": [_path("number", "Ticket number."),
-                       _query("token", "The token given when the ticket was opened.", {"type": "string"}, required=True),
-                       LANG_PARAM],
-        "responses": {"200": _json(_ref("Ticket"), "The ticket"), **_errors(400, 404)},
-    }},
-    "/api/v1/plans": {"get": {
-        "summary": "List the support plans", "operationId": "plans",
-        "responses": {"200": _json({"type": "object", "properties": {"plans": {"type": "array", "items": _ref("Plan")}}},
-                                   "Plans, best first")},
-    }},
-    "/api/v1/catalog": {"get": {
-        "summary": "List the third-party software catalog", "operationId": "catalog",
-        "responses": {"200": _json(_ref("Catalog"), "Catalog rows and categories")},
-    }},
-}
+def _enums(node, book):
+    """Fill every `x-kb-enum` marker with the ids the loaded rule book defines."""
+    if isinstance(node, dict):
+        kind = node.pop("x-kb-enum", None)
+        if kind:
+            node["enum"] = book_choices(book, kind)
+        for value in node.values():
+            _enums(value, book)
+    elif isinstance(node, list):
+        for value in node:
+            _enums(value, book)
+    return node
 
 
 def document(book) -> dict:
     """The OpenAPI document for the rule book `book`."""
-    error = _ref("Error")
+    _, defs = models_json_schema([(m, "serialization" if m.__name__.endswith(("Response", "View", "Receipt", "Error"))
+                                   else "validation") for m in MODELS], ref_template=REF)
+    schemas = _enums(defs["$defs"], book)
+    search_params = _query(schemas, "SearchRequest", ["q", "software", "category", "limit", "mode", "conversation"])
+    paths = {
+        "/api/v1/search": {"get": {
+            "summary": "Search articles", "operationId": "search", "parameters": [*search_params, LANG],
+            "responses": {"200": _json("SearchResponse", "Ranked results"), **_errors(400, 503)}}},
+        "/api/v1/ask": {"post": {
+            "summary": "Ask the scope assistant", "operationId": "ask", "requestBody": _body("AskRequest"),
+            "responses": {"200": _json("AskResponse", "The decision and the articles for it"), **_errors(400, 413, 415)}}},
+        "/api/v1/articles/{article_id}": {"get": {
+            "summary": "Read an article", "operationId": "article",
+            "parameters": [_path("article_id", "Article id, e.g. ssh-host-keys-en."), LANG],
+            "responses": {"200": _json("ArticleView", "The article"), **_errors(400, 404)}}},
+        "/api/v1/tickets": {"post": {
+            "summary": "Open a ticket", "operationId": "createTicket", "requestBody": _body("TicketRequest"),
+            "responses": {"201": {**_json("TicketReceipt", "The new ticket, with its token"),
+                                  "headers": {"Location": {"schema": {"type": "string"}}}}, **_errors(400, 413, 415)}}},
+        "/api/v1/tickets/{number}": {"get": {
+            "summary": "Read a ticket", "operationId": "ticket",
+            "parameters": [_path("number", "Ticket number."),
+                           {"name": "token", "in": "query", "required": True, "schema": {"type": "string"},
+                            "description": "The token given when the ticket was opened."}, LANG],
+            "responses": {"200": _json("TicketView", "The ticket"), **_errors(400, 404)}}},
+        "/api/v1/events": {"post": {
+            "summary": "Record what a customer did with an answer", "operationId": "event",
+            "requestBody": _body("EventRequest"),
+            "responses": {"202": _json("EventReceipt", "Recorded, or ignored"), **_errors(400, 413, 415)}}},
+        "/api/v1/plans": {"get": {"summary": "List the support plans", "operationId": "plans", "parameters": [LANG],
+                                  "responses": {"200": _json("PlansView", "Plans, best first"), **_errors(400)}}},
+        "/api/v1/catalog": {"get": {"summary": "List the third-party software catalog", "operationId": "catalog",
+                                    "parameters": [LANG],
+                                    "responses": {"200": _json("CatalogView", "Catalog rows and categories"),
+                                                  **_errors(400)}}},
+    }
     return {
-        "openapi": "3.0.3",
-        "info": {"title": "Cloud support knowledge base API", "version": "1.0.0",
+        "openapi": "3.1.0",
+        "info": {"title": "Cloud support knowledge base API", "version": "2.0.0",
                  "description": "Search articles, ask whether a plan covers a question, open and read tickets. "
                                 "Request bodies must be application/json; errors share the Error schema. "
-                                "Unknown body fields and unknown query parameters are refused with 400 "
-                                "(`lang` is accepted everywhere)."},
-        "paths": PATHS,
-        "components": {
-            "schemas": schemas(book),
-            "responses": {
-                "E400": _json(error, "Invalid input (see `field`)"), "E404": _json(error, "Not found"),
-                "E413": _json(error, "The body is larger than 64 KiB"),
-                "E415": _json(error, "The body is not application/json"),
-            },
-        },
+                                "Unknown query parameters are refused with 400, as unknown body fields are, and so is "
+                                "a parameter or a JSON key given twice (`lang` is accepted everywhere)."},
+        "paths": paths,
+        "components": {"schemas": schemas},
     }

@@ -10,52 +10,48 @@ from flask import url_for
 
 from kb.content.articles import CATEGORIES
 from kb.errors import InvalidInput
-from kb.errors import NotFound
+from kb.schemas import EventRequest
+from kb.schemas import SearchRequest
+from webapp import conversation
 from webapp import inputs
-from webapp.i18n import CATEGORY_NAMES
 from webapp.i18n import category_name
 from webapp.i18n import describe
 from webapp.i18n import get_lang
 from webapp.i18n import software_name
-from webapp.knowledge import get_kb
-from webapp.knowledge import get_store
+from webapp.services import get_kb
+from webapp.services import get_service
 
 bp = Blueprint("search", __name__)
 LIMIT = 10
+FIELDS = {"q", "software", "category"}
 
 
 @bp.get("/search")
 def results():
     """Search articles in the reader's language and log the search for the click-through report."""
     kb = get_kb()
-    args = request.args
-    form = {"q": args.get("q", ""), "software": args.get("software", ""), "category": args.get("category", "")}
+    form = {"q": request.args.get("q", ""), "software": request.args.get("software", ""),
+            "category": request.args.get("category", "")}
     # The catalog by display name; the plans and onsite topics are categories, so the category filter covers them.
     filters = {"software": sorted(((key, software_name(key)) for key in kb.book.catalog), key=lambda kv: kv[1].casefold()),
                "category": [(c, category_name(c)) for c in CATEGORIES]}
-    hits, log_id, error, suggestion = None, None, None, None
+    found, error = None, None
     if form["q"].strip():
         try:
-            software = inputs.software(kb.book, form["software"], keys=kb.topics)
-            category = inputs.choice(form["category"], "category", CATEGORIES,
-                                     names=[CATEGORY_NAMES[c] for c in CATEGORIES])
-            query = inputs.text(form["q"], "q")
-            hits = kb.search(query, lang=get_lang(), software=software, category=category, limit=LIMIT)
-            log_id = get_store().log_search(query, get_lang(), [h.id for h in hits])
-            suggestion = hits.suggestion
+            data = inputs.fields(request.args, FIELDS, strict=False)
+            query = inputs.validated(SearchRequest, dict(data, limit=LIMIT, conversation=conversation.current()))
+            found = get_service().search(query, get_lang())
         except InvalidInput as exc:
             error = describe(exc)
-    status = 400 if error else 200
-    return render_template("search/results.html", form=form, filters=filters, hits=hits, log_id=log_id, error=error,
-                           suggestion=suggestion), status
+    return render_template("search/results.html", form=form, filters=filters, hits=found.hits if found else None,
+                           error=error, suggestion=found.hits.suggestion if found else None), 400 if error else 200
 
 
-@bp.get("/go/<int:log_id>/<article_id>")
-def go(log_id, article_id):
-    """Record that a search result was opened, then show the article."""
-    get_kb().article(article_id)  # 404 before logging a click on nothing
-    try:
-        get_store().log_click(log_id, article_id)
-    except NotFound:
-        pass  # a stale log id must not keep anyone from the article
-    return redirect(url_for("articles.show", article_id=article_id))
+@bp.get("/go/<article_id>")
+def go(article_id):
+    """Record that a result this visitor was shown was opened (a HEAD request records nothing), then show it."""
+    article = get_kb().article(article_id)  # 404 before logging a click on nothing
+    current = conversation.existing()
+    if current and request.method == "GET":
+        get_service().record(EventRequest(conversation=current, kind="click", article_id=article.id))
+    return redirect(url_for("articles.show", article_id=article.id))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
@@ -12,28 +10,18 @@ from flask import url_for
 
 from kb.errors import InvalidInput
 from kb.errors import NotFound
-from kb.knowledge import MAX_QUERY
-from kb.rules.render import trace_in_both
+from kb.schemas import DESCRIPTION
+from kb.schemas import TicketLookup
+from kb.schemas import TicketRequest
+from webapp import conversation
 from webapp import inputs
 from webapp.i18n import describe
 from webapp.i18n import get_lang
-from webapp.i18n import t
-from webapp.knowledge import get_kb
-from webapp.knowledge import get_store
+from webapp.services import get_kb
+from webapp.services import get_service
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
-
-
-def open_ticket(fields: dict, lang: str) -> dict:
-    """Decide the ticket's text with the rules, once, and store it with that decision; shared with the JSON API.
-
-    The stored trace has every reason in both languages, so the ticket reads in its reader's language."""
-    # The assistant reads at most MAX_QUERY characters; the subject and the start of the description are enough.
-    question = f"{fields['subject']}\n{fields['description']}"[:MAX_QUERY]
-    kb = get_kb()
-    decision = kb.ask(question, plan=fields["plan"], severity=fields["severity"], reported_at=dt.datetime.now(dt.UTC))
-    rendered = dict(kb.render(decision, lang), rules=trace_in_both(kb.book, decision))
-    return get_store().create_ticket(**fields, lang=lang, decision=rendered)
+FIELDS = {"plan", "severity", "software", "subject", "description", "contact"}
 
 
 @bp.route("/new", methods=("GET", "POST"))
@@ -44,40 +32,30 @@ def new():
     error = None
     if request.method == "POST":
         try:
-            ticket = open_ticket(inputs.ticket_args(book, form), get_lang())
+            data = inputs.fields(request.form, FIELDS, strict=False)
+            ticket = get_service().open_ticket(
+                inputs.validated(TicketRequest, dict(data, conversation=conversation.existing())), get_lang())
         except InvalidInput as exc:
             error = describe(exc)
         else:
-            _mark_ask(form.get("ask"), ticket["number"])
             return redirect(url_for("tickets.show", number=ticket["number"], token=ticket["token"], created=1))
     return render_template("tickets/new.html", form=form, book=book, error=error,
-                           min_description=inputs.DESCRIPTION[0]), 400 if error else 200
-
-
-def _mark_ask(value, number: str) -> None:
-    """Record that the assistant's answer ended in a ticket; a stale log id must not fail the ticket."""
-    try:
-        log_id = inputs.integer(value, "ask", low=1, high=2**63 - 1)
-        if log_id:
-            get_store().mark_outcome(log_id, "ticket", ticket_number=number)
-    except (InvalidInput, NotFound):
-        pass
+                           min_description=DESCRIPTION[0]), 400 if error else 200
 
 
 @bp.get("/<number>")
 def show(number):
     """Show a ticket to whoever has its token; without a token, the lookup form with the number filled in."""
     if not request.args.get("token", "").strip():
-        return lookup_form(number if inputs.clean(number, inputs.MAX_NUMBER) == number else "")
-    number, token = inputs.ticket_number(number), inputs.token(request.args.get("token"))
+        return lookup_form(number if inputs.clean(number, 40) == number else "")
     try:
-        ticket = get_store().get_ticket(number, token, lang=get_lang())
+        lookup = inputs.validated(TicketLookup, {"number": number, "token": request.args.get("token")})
+        ticket = get_service().ticket(lookup, get_lang())
     except NotFound:
         return lookup_form(number, not_found=True)
     book = get_kb().book
-    channel = book.channel(ticket["channel"])
-    return render_template("tickets/show.html", ticket=ticket, token=token, channel=channel, book=book,
-                           created=request.args.get("created") == "1")
+    return render_template("tickets/show.html", ticket=ticket, token=lookup.token, channel=book.channel(ticket["channel"]),
+                           book=book, created=request.args.get("created") == "1")
 
 
 @bp.get("/lookup")
@@ -85,20 +63,24 @@ def lookup():
     """Ask for a ticket number and token; with both, go to the ticket."""
     number, token = request.args.get("number", "").strip(), request.args.get("token", "").strip()
     if not (number and token):
-        return lookup_form(inputs.clean(number, inputs.MAX_NUMBER))
+        return lookup_form(inputs.clean(number, 40))
     try:
-        number, token = inputs.ticket_number(number), inputs.token(token)
-        get_store().get_ticket(number, token)
+        found = inputs.validated(TicketLookup, {"number": number, "token": token})
+        get_service().ticket(found, get_lang())
     except InvalidInput as exc:
-        return lookup_form(inputs.clean(number, inputs.MAX_NUMBER), error=describe(exc))
+        return lookup_form(inputs.clean(number, 40), error=describe(exc))
     except NotFound:
         return lookup_form(number, not_found=True)
-    return redirect(url_for("tickets.show", number=number, token=token))
+    return redirect(url_for("tickets.show", number=found.number, token=found.token))
 
 
 def lookup_form(number: str, *, error: dict | None = None, not_found: bool = False):
     """The lookup form; a wrong number or token says so plainly (the same words for both: no hint which)."""
     if not_found:
-        error = {"field": "number", "fields": ["number", "token"], "message": t("ticket_not_found")}
+        from flask_babel import gettext as _
+
+        error = {"field": "number", "fields": ["number", "token"],
+                 "message": _("No ticket with that number and access token. Check both against what was shown when "
+                              "the ticket was created.")}
     status = 404 if not_found else 400 if error else 200
     return render_template("tickets/lookup.html", number=number, error=error), status

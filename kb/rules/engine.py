@@ -65,6 +65,18 @@ class Decision:
         """The ids of the decision rules that fired, in file order."""
         return [step.id for step in self.trace if step.kind == "rule"]
 
+    def summary(self) -> dict:
+        """What was decided, as ids and ISO times: what the decision log keeps and a replay compares."""
+        iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
+        o, c = self.onsite, self.case
+        return {"scope": self.scope, "support_level": self.support_level, "software": c.software,
+                "software_status": c.software_status, "product": c.product, "activity": c.activity,
+                "severity": self.severity, "channels": [ch.id for ch in self.channels],
+                "response_target_minutes": self.response_minutes, "response_kind": self.response_kind,
+                "deadline": iso(self.deadline), "alternatives": self.alternatives, "facts": [f.id for f in self.facts],
+                "onsite": {"scope": o.scope, "fault_level": o.fault_level, "response_deadline": iso(o.response_deadline),
+                           "arrival_deadline": iso(o.arrival_deadline)} if o else None}
+
 
 def fired_rules(book, case: Case) -> list[Rule]:
     """The decision rules whose conditions all hold for `case`, in file order."""

@@ -1,7 +1,9 @@
-"""Show a language-neutral decision in one language: the JSON shape of `kb ask --json` and `POST /api/v1/ask`."""
+"""Show a language-neutral decision in one language (kb.rules.views: `kb ask --json` and `POST /api/v1/ask`)."""
 
 from __future__ import annotations
 
+from kb.rules import views as v
+from kb.rules.engine import ChannelOffer
 from kb.rules.engine import Decision
 from kb.rules.onsite import OnsiteAnswer
 from kb.rules.text import Joined
@@ -19,78 +21,68 @@ class Renderer:
     def text(self, value) -> str:
         return render(self.book.messages, value, self.lang)
 
-    def decision(self, d: Decision) -> dict:
+    def decision(self, d: Decision) -> v.DecisionView:
         """The whole decision in this language, every text rendered and every time in ISO 8601 with its offset."""
         book = self.book
         clause = book.clauses.get(d.clause) if d.clause else None
         level = book.support_levels.get(d.support_level) if d.support_level else None
         case = d.case.to_dict()
         case["notes"] = [{"code": n.key, **both(book.messages, n)} for n in d.case.notes]
-        return {
-            "lang": self.lang,
-            "scope": d.scope,
-            "reason": self.text(d.reason),
-            "clause": {"id": clause.id, "text": self.text(clause.text), "source": clause.source} if clause else None,
-            "support_level": {"id": level.id, "name": self.text(level.name)} if level else None,
-            "severity": {"id": d.severity, "name": self.text(book.severities[d.severity].name), "assumed": d.severity_assumed},
-            "response_target_minutes": d.response_minutes,
-            "response_kind": d.response_kind,
-            "deadline": d.deadline.isoformat() if d.deadline else None,
-            "channels": [self.channel(offer) for offer in d.channels],
-            "alternatives": [self.alternative(a) for a in d.alternatives],
-            "prerequisites": [{"id": p, "text": self.text(book.prerequisites[p].text), "source": book.prerequisites[p].source}
-                              for p in d.prerequisites],
-            "facts": [{"id": f.id, "text": self.text(f.text), "source": f.source} for f in d.facts],
-            "articles": list(d.articles),
-            "onsite": self.onsite(d.onsite) if d.onsite else None,
-            "notes": [self.text(n) for n in d.notes],
-            "conflicts": d.conflicts,
-            "software": d.case.software,
-            "activity": d.case.activity,
-            "case": case,
-            "rules": [self.step(s) for s in d.trace],
-        }
+        return v.DecisionView(
+            lang=self.lang, scope=d.scope, reason=self.text(d.reason),
+            clause=self.quoted(clause) if clause else None,
+            support_level=v.NamedView(id=level.id, name=self.text(level.name)) if level else None,
+            severity=v.SeverityView(id=d.severity, name=self.text(book.severities[d.severity].name), assumed=d.severity_assumed),
+            response_target_minutes=d.response_minutes, response_kind=d.response_kind,
+            deadline=d.deadline.isoformat() if d.deadline else None,
+            channels=[self.channel(offer) for offer in d.channels],
+            alternatives=[self.alternative(a) for a in d.alternatives],
+            prerequisites=[self.quoted(book.prerequisites[p]) for p in d.prerequisites],
+            facts=[v.FactView(id=f.id, text=self.text(f.text), source=f.source) for f in d.facts],
+            articles=list(d.articles), onsite=self.onsite(d.onsite) if d.onsite else None,
+            notes=[self.text(n) for n in d.notes], conflicts=d.conflicts, software=d.case.software,
+            activity=d.case.activity, case=case, rules=[self.step(s) for s in d.trace])
 
-    def step(self, step: Step) -> dict:
-        entry = {"id": step.id, "kind": step.kind, "source": step.source, "reason": self.text(step.reason),
-                 "outcome": step.outcome}
-        if step.priority is not None:
-            entry["priority"] = step.priority
-        return entry
+    def quoted(self, clause) -> v.ClauseView:
+        return v.ClauseView(id=clause.id, text=self.text(clause.text), source=clause.source)
 
-    def channel(self, offer) -> dict:
+    def step(self, step: Step) -> v.StepView:
+        return v.StepView(id=step.id, kind=step.kind, source=step.source, reason=self.text(step.reason),
+                          outcome=step.outcome, priority=step.priority)
+
+    def channel(self, offer: ChannelOffer) -> v.ChannelView:
         """A channel offer with how to reach it, its hours, why it was offered and its notes."""
         ch = self.book.channel(offer.id)
-        entry = {"id": ch.id, "name": self.text(ch.name), "how": self.text(ch.how),
-                 "hours": self.text(ch.hours) if ch.hours is not None else None,
-                 "why": self.text(self.book.purposes[offer.purpose].why), "paid": offer.paid, "source": ch.source}
         notes = [n for n in (ch.response_note, ch.customers if offer.paid else None, ch.note) if n]
-        if notes:
-            entry["note"] = self.text(Joined(tuple(notes), "clause_separator"))
-        return entry
+        return v.ChannelView(id=ch.id, name=self.text(ch.name), how=self.text(ch.how),
+                             hours=self.text(ch.hours) if ch.hours is not None else None,
+                             why=self.text(self.book.purposes[offer.purpose].why), paid=offer.paid, source=ch.source,
+                             note=self.text(Joined(tuple(notes), "clause_separator")) if notes else None)
 
-    def alternative(self, alt_id: str) -> dict:
+    def alternative(self, alt_id: str) -> v.AlternativeView:
         alt = self.book.alternatives[alt_id]
-        return {"id": alt.id, "name": self.text(alt.name), "how": self.text(alt.how), "source": alt.source}
+        return v.AlternativeView(id=alt.id, name=self.text(alt.name), how=self.text(alt.how), source=alt.source)
 
-    def onsite(self, o: OnsiteAnswer) -> dict:
+    def onsite(self, o: OnsiteAnswer) -> v.OnsiteView:
         iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
         hours = o.service_hours
-        return {"mode": o.mode, "scope": o.scope, "in_service_hours": o.in_service_hours, "fault_level": o.fault_level,
-                "fault_level_assumed": o.fault_level_assumed, "response_minutes": o.response_minutes,
-                "arrival_minutes": o.arrival_minutes, "response_deadline": iso(o.response_deadline),
-                "arrival_deadline": iso(o.arrival_deadline), "fast_arrival": o.fast_arrival,
-                "reported_day": o.reported_day.to_dict(), "next_service_window": iso(o.next_service_window),
-                "skipped_days": [day.to_dict() for day in o.skipped_days],
-                "service_hours": {"days": hours.days, "start": hours.start, "end": hours.end, "timezone": hours.timezone},
-                "source": o.source}
+        return v.OnsiteView(
+            mode=o.mode, scope=o.scope, in_service_hours=o.in_service_hours, fault_level=o.fault_level,
+            fault_level_assumed=o.fault_level_assumed, response_minutes=o.response_minutes,
+            arrival_minutes=o.arrival_minutes, response_deadline=iso(o.response_deadline),
+            arrival_deadline=iso(o.arrival_deadline), fast_arrival=o.fast_arrival,
+            reported_day=o.reported_day.to_dict(), next_service_window=iso(o.next_service_window),
+            skipped_days=[day.to_dict() for day in o.skipped_days],
+            service_hours=v.ServiceHoursView(days=hours.days, start=hours.start, end=hours.end, timezone=hours.timezone),
+            source=o.source)
 
 
-def render_decision(book, decision: Decision, lang: str) -> dict:
+def render_decision(book, decision: Decision, lang: str) -> v.DecisionView:
     """The decision in `lang` (see Renderer.decision)."""
     return Renderer(book, lang).decision(decision)
 
 
 def trace_in_both(book, decision: Decision) -> list[dict]:
     """The trace with each reason in every language ({zh, en}): what a ticket stores, decided once."""
-    return [dict(Renderer(book, "en").step(s), reason=both(book.messages, s.reason)) for s in decision.trace]
+    return [dict(Renderer(book, "en").step(s).model_dump(mode="json"), reason=both(book.messages, s.reason))
+            for s in decision.trace]

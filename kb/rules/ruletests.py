@@ -78,7 +78,7 @@ def _get(data, dotted: str):
 def check_case(book, spec: dict) -> tuple[list[str], list[dict], list[str]]:
     """Return (mismatches, conflicts, fired rule ids) for one test case."""
     decision = decide(book, build_case(book, spec))
-    data = render_decision(book, decision, spec.get("lang", "en"))
+    data = render_decision(book, decision, spec.get("lang", "en")).model_dump(mode="json")
     fired = decision.fired
     mismatches = []
     for key, want in spec["expect"].items():

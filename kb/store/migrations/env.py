@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from kb.store.store import Base
+from kb.store.tables import Base
 
 config = context.config
 OPTIONS = {"target_metadata": Base.metadata, "render_as_batch": True, "compare_type": True}

@@ -1,0 +1,132 @@
+"""The use cases: answer a question, search, open and read a ticket, vote, record what a customer did.
+
+The HTML views, the JSON API, the command line and the widget all call these, with requests validated by
+kb.schemas; so the rules run once per question and every answer is logged the same way, under its conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from dataclasses import field
+
+from kb.errors import NotReady
+from kb.knowledge import KnowledgeBase
+from kb.rules.case import Onsite
+from kb.rules.engine import Decision
+from kb.rules.render import trace_in_both
+from kb.rules.views import DecisionView
+from kb.schemas import MAX_QUESTION
+from kb.schemas import AskRequest
+from kb.schemas import EventRequest
+from kb.schemas import SearchRequest
+from kb.schemas import TicketLookup
+from kb.schemas import TicketRequest
+from kb.schemas import VoteRequest
+from kb.search.hybrid import Results
+from kb.store import Store
+
+SUGGESTIONS = 3  # articles shown with an answer
+
+
+def new_conversation() -> str:
+    """An unguessable conversation id: events refer to records only through it."""
+    return secrets.token_urlsafe(18)
+
+
+@dataclass
+class Answer:
+    """The assistant's answer: the decision (neutral and shown in the reader's language), articles and why not."""
+
+    decision: Decision
+    view: DecisionView
+    hits: Results
+    conversation: str
+    articles_note: str | None = None  # a message key: why no articles came with the answer
+
+
+@dataclass
+class Found:
+    """Search results and the conversation they belong to."""
+
+    hits: Results = field(default_factory=Results)
+    conversation: str = ""
+
+
+class Service:
+    """The use cases over one knowledge base and one store."""
+
+    def __init__(self, knowledge: KnowledgeBase, store: Store):
+        self.knowledge = knowledge
+        self.store = store
+
+    def ask(self, request: AskRequest, lang: str) -> Answer:
+        """Decide a question once, find the articles for it, and log the whole answer under its conversation.
+
+        Without a search index yet the decision is still given, with no articles and a note that says why."""
+        kb = self.knowledge
+        onsite = request.onsite
+        decision = kb.ask(request.question, plan=request.plan, severity=request.severity,
+                          onsite=Onsite(onsite.mode, onsite.staff, onsite.city) if onsite else None,
+                          reported_at=request.reported_at)
+        note = None
+        try:
+            hits = kb.search(request.question, lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
+        except NotReady:
+            hits, note = Results(), "no_index"
+        conversation = request.conversation or new_conversation()
+        view = kb.render(decision, lang)
+        self.store.logs.decision(
+            question=request.question, lang=view.lang, plan=request.plan, scope=decision.scope,
+            software=decision.case.software, result_ids=[h.id for h in hits], conversation=conversation,
+            input=_input(request, decision, lang), fingerprint=decision.fingerprint, fired=decision.fired,
+            decided=decision.summary())
+        return Answer(decision, view, hits, conversation, note)
+
+    def search(self, request: SearchRequest, lang: str) -> Found:
+        """Search the articles in `lang` and log the search (and its results) under its conversation."""
+        hits = self.knowledge.search(request.q, lang=lang, software=request.software, category=request.category,
+                                     limit=request.limit, mode=request.mode)
+        conversation = request.conversation or new_conversation()
+        self.store.logs.search(request.q, lang, [h.id for h in hits], conversation)
+        return Found(hits, conversation)
+
+    def open_ticket(self, request: TicketRequest, lang: str) -> dict:
+        """Decide the ticket's text with the rules, once, and store it with that decision (the receipt has the token).
+
+        The stored trace has every reason in both languages, so the ticket reads in its reader's language."""
+        kb = self.knowledge
+        # The assistant reads the subject and the start of the description: enough to decide the case.
+        decision = kb.ask(f"{request.subject}\n{request.description}"[:MAX_QUESTION], plan=request.plan,
+                          severity=request.severity, reported_at=dt.datetime.now(dt.UTC))
+        ticket = self.store.tickets.create(
+            plan=request.plan, severity=decision.severity, software=request.software, subject=request.subject,
+            description=request.description, contact=request.contact, lang=lang, scope=decision.scope,
+            channel=decision.channels[0].id if decision.channels else None,
+            response_target_minutes=decision.response_minutes, response_kind=decision.response_kind,
+            deadline=decision.deadline, rules=trace_in_both(kb.book, decision))
+        if request.conversation:
+            self.store.logs.event(request.conversation, "ticket", ticket_number=ticket["number"])
+        return ticket
+
+    def ticket(self, lookup: TicketLookup, lang: str) -> dict:
+        """A ticket, for whoever has its token, with its trace in `lang`."""
+        return self.store.tickets.get(lookup.number, lookup.token, lang=lang)
+
+    def vote(self, request: VoteRequest, lang: str, voter: str | None = None) -> None:
+        """Count a "was this helpful" answer on an existing article (one per voter)."""
+        article = self.knowledge.article(request.article_id)
+        self.store.votes.record(article.id, request.helpful, request.lang or lang, voter=voter)
+
+    def record(self, event: EventRequest) -> bool:
+        """Record what a customer did with an answer of their own conversation; others' records are left alone."""
+        return self.store.logs.event(event.conversation, event.kind, article_id=event.article_id)
+
+
+def _input(request: AskRequest, decision: Decision, lang: str) -> dict:
+    """The whole input of an answer, as a replay needs it: the reported time the rules used, not the request's."""
+    onsite = request.onsite
+    return {"question": request.question, "plan": request.plan, "severity": request.severity,
+            "onsite": onsite.model_dump() if onsite else None, "reported_at": decision.case.reported_at.isoformat(),
+            "lang": lang}

@@ -1,0 +1,82 @@
+"""One settings object for the command line and the site: paths, database, search backends, secrets, limits.
+
+Values come from, highest first: what the caller passes (a test), `KB_*` environment variables, `instance/config.py`
+(its `KB_*` names), then the defaults below. Outside development the secrets must be configured, so that several
+workers and hosts behind a load balancer share sessions and CSRF tokens.
+"""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+from typing import Any
+from typing import Literal
+
+from pydantic import Field
+from pydantic import SecretStr
+from pydantic import model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings
+from pydantic_settings import PydanticBaseSettingsSource
+from pydantic_settings import SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Everything a deployment configures; see the README's Configuration table."""
+
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore", frozen=True)
+
+    env: Literal["development", "production"] = Field("development", description="production: secrets must be set, "
+                                                      "migrations are a deploy step (`kb db upgrade`)")
+    rules_dir: Path = PROJECT_ROOT / "rules"
+    articles_dir: Path = PROJECT_ROOT / "articles"
+    instance_dir: Path = PROJECT_ROOT / "instance"
+    index_dir: Path | None = Field(None, description="default: <instance_dir>/index")
+    database_url: str | None = Field(None, description="default: SQLite <instance_dir>/kb.sqlite3")
+    embedder: str = Field("minilm", description="the embedding model by name (kb.search.embedders), or `none`")
+    model_path: str | None = Field(None, description="a local model directory instead of the bundled one")
+    keyword_engine: str = Field("whoosh", description="the keyword search backend by name")
+    secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")
+    engineer_token: SecretStr | None = Field(None, description="opens the engineer pages; required in production")
+    max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
+    reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")
+
+    @model_validator(mode="after")
+    def _secrets_outside_development(self):
+        if self.env == "production":
+            missing = [name for name in ("secret_key", "engineer_token") if getattr(self, name) is None]
+            if missing:
+                raise ValueError(f"production needs {', '.join('KB_' + m.upper() for m in missing)} to be set")
+        return self
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_dir or self.instance_dir / "index"
+
+    @property
+    def database(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_dir / 'kb.sqlite3'}"
+
+    @property
+    def development(self) -> bool:
+        return self.env == "development"
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        return init_settings, env_settings, _InstanceConfig(settings_cls)
+
+
+class _InstanceConfig(PydanticBaseSettingsSource):
+    """The `KB_*` names of `instance/config.py`, the Flask-style file deployments already have."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        # The folder named by a higher source (the caller, KB_INSTANCE_DIR), else the project's instance/.
+        path = Path(self.current_state.get("instance_dir") or PROJECT_ROOT / "instance") / "config.py"
+        found = runpy.run_path(str(path)) if path.is_file() else {}
+        values = {k.removeprefix("KB_").lower(): v for k, v in found.items() if k.startswith("KB_")}
+        return {k: v for k, v in values.items() if k in self.settings_cls.model_fields and v is not None}

@@ -1,0 +1,162 @@
+"""The store's tables; the Alembic revisions in migrations/ mirror them (a test compares the two)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import JSON
+from sqlalchemy import BigInteger
+from sqlalchemy import Boolean
+from sqlalchemy import DateTime
+from sqlalchemy import Integer
+from sqlalchemy import MetaData
+from sqlalchemy import String
+from sqlalchemy import Text
+from sqlalchemy import UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import Mapped
+from sqlalchemy.orm import mapped_column
+from sqlalchemy.types import TypeDecorator
+
+SHORT = 32  # plan, severity, scope, lang, status: rule-book ids and states
+NAME = 64  # software and channel ids; conversation ids
+ARTICLE_ID = 200
+QUERY_KEY = 500  # the grouping key of a query is cut to this length
+SUBJECT, CONTACT = 200, 200
+FINGERPRINT = 64
+STATUS_OPEN = "open"
+
+# Named constraints and indexes, so migrations can refer to them on every database.
+NAMING = {"ix": "ix_%(table_name)s_%(column_0_name)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
+          "ck": "ck_%(table_name)s_%(constraint_name)s", "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+          "pk": "pk_%(table_name)s"}
+# SQLite only auto-increments a column declared exactly INTEGER PRIMARY KEY.
+ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """A timezone-aware UTC datetime on every database (SQLite keeps no offset, so it stores naive UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the store only keeps timezone-aware times")
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+class Base(DeclarativeBase):
+    """The declarative base of the store's tables."""
+
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Ticket(Base):
+    """A support ticket with the decision the rules made for it; readable only with its token."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    plan: Mapped[str] = mapped_column(String(SHORT))
+    severity: Mapped[str | None] = mapped_column(String(SHORT))
+    software: Mapped[str | None] = mapped_column(String(NAME))
+    subject: Mapped[str] = mapped_column(String(SUBJECT))
+    description: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(CONTACT))
+    lang: Mapped[str] = mapped_column(String(SHORT))
+    scope: Mapped[str] = mapped_column(String(SHORT))
+    channel: Mapped[str | None] = mapped_column(String(NAME))
+    response_target_minutes: Mapped[int | None] = mapped_column(Integer)
+    deadline: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The deadline's own UTC offset, so the ticket shows it in the zone the rules computed it in.
+    deadline_utc_offset: Mapped[int | None] = mapped_column(Integer)
+    # How the target is meant: "response" (an engineer responds) or "accepted" (the ticket is accepted).
+    response_kind: Mapped[str | None] = mapped_column(String(SHORT))
+    # The rule trace, decided once; each reason {zh, en} so every reader sees it in their own language (migration
+    # 0003 folded the per-language copies of older tickets into this form).
+    rules: Mapped[list] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), server_default=STATUS_OPEN)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Vote(Base):
+    """One reader's "was this article helpful" answer; a voter (a browser session) has one vote per article."""
+
+    __tablename__ = "votes"
+    __table_args__ = (UniqueConstraint("article_id", "voter", name="uq_votes_article_id_voter"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    article_id: Mapped[str] = mapped_column(String(ARTICLE_ID), index=True)
+    voter: Mapped[str | None] = mapped_column(String(NAME))
+    helpful: Mapped[bool] = mapped_column(Boolean)
+    lang: Mapped[str] = mapped_column(String(SHORT))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class SearchLog(Base):
+    """One search, its results, and the first result opened from it (for the unanswered-questions report)."""
+
+    __tablename__ = "search_logs"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    conversation: Mapped[str | None] = mapped_column(String(NAME), index=True)
+    query: Mapped[str] = mapped_column(Text)
+    query_key: Mapped[str] = mapped_column(String(QUERY_KEY), index=True)  # normalised: the report groups by it
+    lang: Mapped[str] = mapped_column(String(SHORT))
+    results: Mapped[list] = mapped_column(JSON)
+    result_count: Mapped[int] = mapped_column(Integer)
+    clicked_article_id: Mapped[str | None] = mapped_column(String(ARTICLE_ID))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AskLog(Base):
+    """The decision log: one answer of the assistant with its whole input, the rule book it was decided with, the
+    rules that fired and what they decided, so it can be replayed against other rules; and how it ended."""
+
+    __tablename__ = "ask_logs"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    conversation: Mapped[str | None] = mapped_column(String(NAME), index=True)
+    question: Mapped[str] = mapped_column(Text)
+    query_key: Mapped[str] = mapped_column(String(QUERY_KEY), index=True)
+    lang: Mapped[str] = mapped_column(String(SHORT))
+    plan: Mapped[str | None] = mapped_column(String(SHORT))
+    scope: Mapped[str] = mapped_column(String(SHORT))
+    software: Mapped[str | None] = mapped_column(String(NAME))
+    results: Mapped[list] = mapped_column(JSON)
+    result_count: Mapped[int] = mapped_column(Integer)
+    # The whole input: question, plan, severity, onsite contract, reported time, language (NULL on rows before 0004).
+    input: Mapped[dict | None] = mapped_column(JSON)
+    fingerprint: Mapped[str | None] = mapped_column(String(FINGERPRINT))
+    fired: Mapped[list | None] = mapped_column(JSON)
+    # What the rules decided: scope, software, activity, channels, response target and deadline, onsite deadlines.
+    decided: Mapped[dict | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # deflected | ticket
+    ticket_number: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class Event(Base):
+    """What a customer did with an answer: an impression, a click, "this solved it", "still need help", a ticket."""
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    conversation: Mapped[str] = mapped_column(String(NAME), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    search_log_id: Mapped[int | None] = mapped_column(ID)
+    ask_log_id: Mapped[int | None] = mapped_column(ID)
+    article_id: Mapped[str | None] = mapped_column(String(ARTICLE_ID))
+    ticket_number: Mapped[str | None] = mapped_column(String(20))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)

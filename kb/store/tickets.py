@@ -1,0 +1,97 @@
+"""Tickets: stored once with the decision the rules made for them, readable only with their access token."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from kb.errors import NotFound
+from kb.store.db import Database
+from kb.store.db import now
+from kb.store.tables import STATUS_OPEN
+from kb.store.tables import Ticket
+
+NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
+NUMBER_ATTEMPTS = 8
+_NOT_FOUND = "no ticket with this number and token"
+_DUMMY_HASH = hashlib.sha256(b"no such ticket").hexdigest()
+
+
+class Tickets:
+    """Create tickets and read them back by number and token."""
+
+    def __init__(self, db: Database):
+        self.db = db
+
+    def create(self, *, plan: str, severity: str | None, software: str | None, subject: str, description: str,
+               contact: str, lang: str, scope: str, channel: str | None, response_target_minutes: int | None,
+               response_kind: str | None, deadline: dt.datetime | None, rules: list[dict]) -> dict:
+        """Store a validated ticket (kb.schemas.TicketRequest) with its decision; the plaintext token is returned here
+        and never again. Each trace step's reason may be {zh, en}: the ticket then reads in its reader's language."""
+        if deadline is not None and deadline.tzinfo is None:
+            raise ValueError("the deadline must carry its UTC offset")
+        fields = dict(plan=plan, severity=severity, software=software, subject=subject, description=description,
+                      contact=contact, lang=lang, scope=scope, channel=channel,
+                      response_target_minutes=response_target_minutes, response_kind=response_kind, deadline=deadline,
+                      deadline_utc_offset=int(deadline.utcoffset().total_seconds() // 60) if deadline else None,
+                      rules=list(rules), status=STATUS_OPEN)
+        token = secrets.token_urlsafe(16)
+        for attempt in range(NUMBER_ATTEMPTS):
+            created = now()
+            ticket = Ticket(number=new_number(created), token_hash=_hash(token), created_at=created, **fields)
+            try:
+                with self.db.write.begin() as session:
+                    session.add(ticket)
+            except IntegrityError as exc:  # a number drawn twice: draw again
+                if "number" not in str(exc.orig) or attempt == NUMBER_ATTEMPTS - 1:
+                    raise
+            else:
+                return _ticket_dict(ticket, token)
+        raise AssertionError("unreachable")
+
+    def get(self, number: str, token: str, lang: str | None = None) -> dict:
+        """The ticket if `token` is its token; the same NotFound whether the number or the token is wrong.
+
+        With `lang`, the rule trace is given in that language when the ticket has it (else in the ticket's own)."""
+        with self.db.read.begin() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+        # Compare even when there is no ticket, so timing does not tell which of the two was wrong.
+        matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
+        if ticket is None or not matches:
+            raise NotFound(_NOT_FOUND)
+        return _ticket_dict(ticket, lang=lang)
+
+
+def _ticket_dict(t: Ticket, token: str | None = None, lang: str | None = None) -> dict:
+    deadline = None
+    if t.deadline is not None:
+        zone = dt.timezone(dt.timedelta(minutes=t.deadline_utc_offset or 0))
+        deadline = t.deadline.astimezone(zone).isoformat()
+    secret = {"token": token} if token else {}
+    return {"number": t.number, **secret, "plan": t.plan, "severity": t.severity, "software": t.software, "subject": t.subject,
+            "description": t.description, "contact": t.contact, "lang": t.lang, "scope": t.scope, "channel": t.channel,
+            "response_target_minutes": t.response_target_minutes, "response_kind": t.response_kind, "deadline": deadline,
+            "status": t.status or STATUS_OPEN, "created_at": t.created_at.astimezone(dt.UTC).isoformat(),
+            "rules": [_in_language(step, lang or t.lang) for step in t.rules]}
+
+
+def _in_language(step: dict, lang: str) -> dict:
+    """A stored trace step with its reason in `lang` (reasons stored in one language stay as they are)."""
+    reason = step.get("reason")
+    if isinstance(reason, dict):
+        return dict(step, reason=reason.get(lang) or reason.get("en") or reason.get("zh") or "")
+    return step
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def new_number(created: dt.datetime) -> str:
+    """T<UTC date>-<6 random base32 characters>, e.g. T20261122-7F3K9Q."""
+    return f"T{created:%Y%m%d}-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))

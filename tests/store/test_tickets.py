@@ -1,0 +1,98 @@
+import datetime as dt
+import re
+
+import pytest
+from sqlalchemy import text
+
+from kb.errors import NotFound
+from kb.store import tickets as tickets_module
+
+DEADLINE = dt.datetime.fromisoformat("2026-11-23T00:56:26.100994+08:00")
+RULES = [{"id": "scope.catalog_basic_port_issue", "kind": "rule", "reason": "这是端口连通性问题。",
+          "outcome": {"scope": "in", "prerequisites": ["prereq.advice_only"]}, "priority": 20},
+         {"id": "channel.ticket", "kind": "fact", "outcome": {"channel": "ticket"}}]
+TICKET = {"plan": "S4", "severity": "degraded", "software": "ftp", "subject": "FTP 被动模式列表超时",
+          "description": "vsftpd 3.0.5, LIST times out in passive mode after login.", "contact": "ops@example.cn", "lang": "zh"}
+DECIDED = {"scope": "in", "channel": "ticket", "response_target_minutes": 120, "response_kind": "accepted",
+           "deadline": DEADLINE, "rules": RULES}
+
+
+def open_ticket(store, **changes) -> dict:
+    return store.tickets.create(**{**TICKET, **DECIDED, **changes})
+
+
+def test_ticket_round_trip(store):
+    ticket = open_ticket(store)
+    assert re.fullmatch(r"T\d{8}-[0-9A-HJKMNP-TV-Z]{6}", ticket["number"])
+    assert len(ticket["token"]) >= 20
+    assert {k: ticket[k] for k in TICKET} == TICKET
+    assert (ticket["scope"], ticket["channel"], ticket["response_target_minutes"]) == ("in", "ticket", 120)
+    assert ticket["deadline"] == DEADLINE.isoformat()
+    assert ticket["rules"] == RULES
+    created = dt.datetime.fromisoformat(ticket["created_at"])
+    assert created.utcoffset() == dt.timedelta(0)
+    assert abs(dt.datetime.now(dt.UTC) - created) < dt.timedelta(minutes=1)
+    assert ticket["number"][1:9] == created.strftime("%Y%m%d")
+
+
+def test_token_is_stored_only_as_its_hash(store):
+    ticket = open_ticket(store)
+    with store.engine.connect() as connection:
+        row = connection.execute(text("SELECT * FROM tickets")).mappings().one()
+    assert ticket["token"] not in " ".join(str(v) for v in row.values())
+
+
+def test_deadline_is_a_timezone_aware_instant(store):
+    open_ticket(store)
+    with store.engine.connect() as connection:
+        stored = connection.execute(text("SELECT deadline FROM tickets")).scalar_one()
+    if isinstance(stored, str):
+        stored = dt.datetime.fromisoformat(stored).replace(tzinfo=dt.UTC)
+    assert stored == DEADLINE
+
+
+def test_ticket_without_channel_or_deadline(store):
+    ticket = open_ticket(store, software=None, scope="out", channel=None, deadline=None, response_target_minutes=None,
+                         rules=[])
+    assert (ticket["channel"], ticket["deadline"], ticket["response_target_minutes"]) == (None, None, None)
+    assert store.tickets.get(ticket["number"], ticket["token"])["scope"] == "out"
+
+
+def test_one_trace_reads_in_each_language(store):
+    step = RULES[0]
+    both = [dict(step, reason={"zh": step["reason"], "en": "This is a port-connectivity problem."})]
+    ticket = open_ticket(store, rules=both)
+    assert (ticket["response_kind"], ticket["status"]) == ("accepted", "open")
+    assert ticket["rules"] == [step]  # the ticket's own language
+    assert store.tickets.get(ticket["number"], ticket["token"], lang="en")["rules"][0]["reason"].startswith("This is")
+    assert store.tickets.get(ticket["number"], ticket["token"], lang="zh")["rules"] == [step]
+
+
+def test_a_naive_deadline_is_refused(store):
+    with pytest.raises(ValueError):
+        open_ticket(store, deadline=dt.datetime(2026, 11, 23, 9, 0))
+
+
+def test_wrong_token_or_number_is_not_found_alike(store):
+    ticket = open_ticket(store)
+    with pytest.raises(NotFound) as wrong_token:
+        store.tickets.get(ticket["number"], ticket["token"] + "x")
+    with pytest.raises(NotFound) as wrong_number:
+        store.tickets.get("T20000101-AAAAAA", ticket["token"])
+    with pytest.raises(NotFound):
+        store.tickets.get(ticket["number"], "")
+    assert str(wrong_token.value) == str(wrong_number.value)
+    assert ticket["number"] not in str(wrong_token.value)
+
+
+def test_ticket_length_limits_are_kept_whole(store):
+    ticket = open_ticket(store, subject="abc", description="x" * 5000, contact="a" * 200, lang="en")
+    assert (len(ticket["subject"]), len(ticket["description"]), len(ticket["contact"])) == (3, 5000, 200)
+
+
+def test_ticket_number_collision_draws_again(store, monkeypatch):
+    numbers = iter(["T20261122-AAAAAA", "T20261122-AAAAAA", "T20261122-BBBBBB"])
+    monkeypatch.setattr(tickets_module, "new_number", lambda now: next(numbers))
+    first, second = open_ticket(store), open_ticket(store)
+    assert (first["number"], second["number"]) == ("T20261122-AAAAAA", "T20261122-BBBBBB")
+    assert store.tickets.get(second["number"], second["token"])["subject"] == TICKET["subject"]

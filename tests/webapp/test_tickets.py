@@ -1,0 +1,142 @@
+"""Opening a ticket and reading it back."""
+
+import re
+from urllib.parse import parse_qs
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.conftest import CJK
+from tests.conftest import IN_SCOPE
+from tests.conftest import TICKET
+from tests.conftest import open_web_ticket
+from tests.conftest import text_of
+
+
+def test_opening_a_ticket_shows_number_token_channel_and_deadline(en):
+    form = {"plan": "S3", "severity": "degraded", "software": "ssh", "subject": IN_SCOPE,
+            "description": "It says: Bad configuration option.", "contact": "ops@example.com"}
+    response = en.post("/tickets/new", data=form)
+    assert response.status_code == 302
+    page = text_of(en.get(response.headers["Location"]))
+    assert "Your ticket was created." in page and "Keep the number and the token" in page
+    assert 'class="ticket-number"' in page and 'class="ticket-token"' in page
+    assert 'class="deadline"><time datetime=' in page
+    assert '<details class="trace">' in page
+
+
+def test_s4_ticket_says_accepted_within(en):
+    page = text_of(en.get(open_web_ticket(en, plan="S4")))
+    assert "accepted within 120 min" in page
+
+
+def test_ticket_page_shows_plan_severity_software_description_created_and_status(en):
+    page = text_of(en.get(open_web_ticket(en)))
+    assert "S3 Business" in page
+    assert "Business/system abnormal" in page
+    assert '<dd class="software">SSH' in page
+    assert "Bad configuration option: PermitRootLogn" in page
+    created = re.search(r'<dd class="created"><time datetime="([^"]+)">', page).group(1)
+    assert created.endswith("+08:00")
+    assert "Open: waiting for an engineer" in page
+
+
+def test_ticket_needs_its_token(en):
+    form = {"plan": "S4", "subject": "ufw blocks ssh", "description": "locked out", "contact": "me@example.com"}
+    location = en.post("/tickets/new", data=form).headers["Location"]
+    number = urlsplit(location).path.rsplit("/", 1)[1]
+    assert en.get(f"/tickets/{number}", query_string={"token": "wrong"}).status_code == 404
+    assert 'action="/tickets/lookup"' in text_of(en.get(f"/tickets/{number}"))  # no token: the lookup form
+    token = parse_qs(urlsplit(location).query)["token"][0]
+    response = en.get("/tickets/lookup", query_string={"number": number, "token": token})
+    assert response.status_code == 302 and f"/tickets/{number}?token=" in response.headers["Location"]
+    response = en.get("/tickets/lookup", query_string={"number": number, "token": "nope"})
+    assert response.status_code == 404 and 'role="alert"' in text_of(response)
+
+
+def test_lookup_with_a_wrong_token_says_so_on_the_form(en):
+    number = urlsplit(open_web_ticket(en)).path.rsplit("/", 1)[1]
+    response = en.get("/tickets/lookup", query_string={"number": number, "token": "nope"})
+    assert response.status_code == 404
+    page = text_of(response)
+    assert "No ticket with that number and access token." in page
+    assert f'value="{number}"' in page and 'action="/tickets/lookup"' in page
+
+
+def test_ticket_without_token_shows_the_lookup_form_with_the_number(en):
+    number = urlsplit(open_web_ticket(en)).path.rsplit("/", 1)[1]
+    response = en.get(f"/tickets/{number}")
+    assert response.status_code == 200
+    page = text_of(response)
+    assert 'action="/tickets/lookup"' in page and f'value="{number}"' in page
+    response = en.get(f"/tickets/{number}", query_string={"token": "wrong"})
+    assert response.status_code == 404 and "No ticket with that number and access token." in text_of(response)
+
+
+def test_ticket_form_and_lookup_refuse_nul(en):
+    form = dict(TICKET, description="NUL \x00 in the description text")
+    response = en.post("/tickets/new", data=form)
+    assert response.status_code == 400 and "Invalid description: must not contain control characters" in text_of(response)
+    response = en.get("/tickets/lookup", query_string={"number": "T1\x00", "token": "x"})
+    assert response.status_code == 400 and 'role="alert"' in text_of(response)
+
+
+@pytest.mark.parametrize(("missing", "zh"), [("contact", "联系方式"), ("plan", "服务计划"), ("description", "问题描述")])
+def test_ticket_form_reports_the_missing_field_and_keeps_the_rest(client, missing, zh):
+    form = {"plan": "S3", "subject": "sshd down", "description": "sshd is down since noon", "contact": "me@example.com"}
+    form.pop(missing)
+    response = client.post("/tickets/new", data=form)
+    assert response.status_code == 400
+    page = text_of(response)
+    assert f"输入有误（{zh}）" in page and f'href="#f-{missing}"' in page
+    assert 'value="sshd down"' in page
+
+
+def test_ticket_form_says_how_long_a_description_must_be(en):
+    form = {"plan": "S3", "subject": "sshd down", "description": "help", "contact": "me@example.com"}
+    page = text_of(en.post("/tickets/new", data=form))
+    assert "Invalid description: must be at least 10 characters" in page
+
+
+def test_description_hint_states_the_minimum(en, client):
+    assert "At least 10 characters" in text_of(en.get("/tickets/new"))
+    assert "至少 10 个字" in text_of(client.get("/tickets/new"))
+
+
+def test_ticket_form_reports_every_bad_field_at_once_and_focuses_the_summary(en):
+    form = {"plan": "S3", "subject": "ab", "description": "short", "contact": "!!!"}
+    response = en.post("/tickets/new", data=form)
+    assert response.status_code == 400
+    page = text_of(response)
+    summary = page[page.index('id="form-error"'):].split("</div>")[0]
+    assert "Please fix these 3 problems:" in summary
+    for field in ("subject", "description", "contact"):
+        assert f'href="#f-{field}"' in summary
+        assert re.search(rf'id="f-{field}" name="{field}" aria-invalid="true" aria-describedby="[^"]*error-{field}', page)
+    assert re.search(r'<div class="form-error" role="alert" id="form-error" tabindex="-1" autofocus>', page)
+
+
+@pytest.mark.parametrize("contact", ["!!!", "xyz", "ops@", "123", "call me maybe"])
+def test_contact_must_be_an_email_or_a_phone(en, contact):
+    page = text_of(en.post("/tickets/new", data=dict(TICKET, contact=contact)))
+    assert "Invalid contact: must be an email address (like name@example.com) or a phone number" in page
+
+
+@pytest.mark.parametrize("contact", ["ops@example.com", "+86 138 0013 8000", "010-12345678", "(021) 6123 4567 ext 89",
+                                     "13800138000"])
+def test_contact_accepts_emails_and_phone_numbers(en, contact):
+    assert en.post("/tickets/new", data=dict(TICKET, contact=contact)).status_code == 302
+
+
+def test_ticket_trace_follows_the_reader_language(app, client, en, knowledge):
+    location = open_web_ticket(client)  # created with the Chinese UI
+    zh_page = text_of(client.get(location))
+    en_page = text_of(en.get(location))
+    zh_trace = zh_page[zh_page.index('<details class="trace">'):]
+    en_trace = en_page[en_page.index('<details class="trace">'):]
+    assert CJK.search(zh_trace.split("<cite")[0])
+    english = knowledge.render(knowledge.ask(f"{TICKET['subject']}\n{TICKET['description']}", plan="S3", severity="degraded"),
+                               "en").model_dump()["rules"]
+    assert english and all(str(r["reason"]) in en_trace.replace("&#39;", "'") for r in english if r["kind"] == "rule")
+    reasons = re.findall(r"</code> (.*?) <cite", en_trace)
+    assert reasons and not any(CJK.search(r) for r in reasons)
