@@ -6,8 +6,6 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier
-from packaging.specifiers import SpecifierSet
 from pydantic import ValidationError
 
 from kb.errors import Problem
@@ -261,11 +259,6 @@ def _check_catalog(check: _Checker, book: RuleBook) -> None:
         check.need("catalog", ["software", i, "category"], row.category, book.categories, "category")
         for overridden in row.overrides:
             check.need("catalog", ["software", i, "overrides"], overridden, book.catalog, "catalog key")
-        for j, platform in enumerate(row.platforms):
-            try:
-                SpecifierSet(platform.versions or "")
-            except InvalidSpecifier:
-                check.bad("catalog", ["software", i, "platforms", j, "versions"], f"invalid version range `{platform.versions}`")
 
 
 def _check_onsite(check: _Checker, book: RuleBook) -> None:

@@ -228,6 +228,18 @@ class Platform(Part):
     install: Id | None = None
     versions: str | None = None
 
+    @field_validator("versions")
+    @classmethod
+    def _a_version_range(cls, value: str | None) -> str | None:
+        from packaging.specifiers import InvalidSpecifier
+        from packaging.specifiers import SpecifierSet
+
+        try:
+            SpecifierSet(value or "")
+        except InvalidSpecifier:
+            raise ValueError(f"invalid version range `{value}` (a PEP 440 specifier such as >=3.0)") from None
+        return value
+
 
 class Example(Part):
     id: Id
