@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
 
@@ -57,9 +58,10 @@ class Found:
 class Service:
     """The use cases over one knowledge base and one store."""
 
-    def __init__(self, knowledge: KnowledgeBase, store: Store):
+    def __init__(self, knowledge: KnowledgeBase, store: Store, clock: Callable[[], dt.datetime] | None = None):
         self.knowledge = knowledge
         self.store = store
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))  # a test stops it at a chosen instant
 
     def ask(self, request: AskRequest, lang: str) -> Answer:
         """Decide a question once, find the articles for it, and log the whole answer under its conversation.
@@ -69,7 +71,7 @@ class Service:
         onsite = request.onsite
         decision = kb.ask(request.question, plan=request.plan, severity=request.severity,
                           onsite=Onsite(onsite.mode, onsite.staff, onsite.city) if onsite else None,
-                          reported_at=request.reported_at)
+                          reported_at=request.reported_at or self.clock())
         note = None
         try:
             hits = kb.search(request.question, lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
@@ -99,7 +101,7 @@ class Service:
         kb = self.knowledge
         # The assistant reads the subject and the start of the description: enough to decide the case.
         decision = kb.ask(f"{request.subject}\n{request.description}"[:MAX_QUESTION], plan=request.plan,
-                          severity=request.severity, reported_at=dt.datetime.now(dt.UTC))
+                          severity=request.severity, reported_at=self.clock())
         ticket = self.store.tickets.create(
             plan=request.plan, severity=decision.severity, software=request.software, subject=request.subject,
             description=request.description, contact=request.contact, lang=lang, scope=decision.scope,

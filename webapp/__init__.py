@@ -20,7 +20,7 @@ def create_app(test_config: dict | None = None):
     """Create and configure the app from kb.settings.Settings; `test_config` (Flask keys, and KB_* settings) wins."""
     test_config = dict(test_config or {})
     overrides = {k.removeprefix("KB_").lower(): test_config.pop(k) for k in list(test_config)
-                 if k.startswith("KB_") and k != "KB_KNOWLEDGE"}
+                 if k.startswith("KB_") and k not in ("KB_KNOWLEDGE", "KB_CLOCK")}
     if "SECRET_KEY" in test_config:
         overrides["secret_key"] = test_config["SECRET_KEY"]
     settings = Settings(**overrides)

@@ -23,7 +23,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             raise RuntimeError(f"the database is at revision {current}, the code needs {head}: run `kb db upgrade`")
     app.extensions["kb"] = knowledge
     app.extensions["store"] = store
-    app.extensions["service"] = Service(knowledge, store)
+    app.extensions["service"] = Service(knowledge, store, clock=app.config.get("KB_CLOCK"))
 
     @app.before_request
     def refresh() -> None:

@@ -29,7 +29,15 @@ def test_assistant_shows_onsite_deadlines(en):
     page = text_of(en.get("/assistant", query_string={"question": IN_SCOPE, "plan": "S1", "onsite_mode": "7x24",
                                                        "onsite_staff": "2", "onsite_city": "Beijing"}))
     assert "Onsite response" in page and "Onsite engineers" in page
-    assert "Arrive by" in page or "already on site" in page
+    assert "already on site" in page and "Arrive by" not in page  # 7×24: always inside service hours
+
+
+def test_assistant_shows_onsite_deadlines_outside_service_hours(en):
+    page = text_of(en.get("/assistant", query_string={"question": "平台瘫痪", "plan": "S1", "onsite_mode": "5x8",
+                                                       "onsite_staff": "2", "onsite_city": "Beijing"}))
+    onsite = page[page.index("Onsite response"):]
+    assert "Arrive by" in onsite and "already on site" not in onsite
+    assert '<time datetime="2026-11-24T00:00:00+08:00">' in onsite  # 22:00 + 2 hours: two engineers in Beijing
 
 
 def test_decision_facts_lead_the_card(en, knowledge, monkeypatch):
