@@ -120,11 +120,12 @@ class KnowledgeBase:
         return [key for key in decision.articles if self.library.by_key(key)] if decision.scope == "out" else []
 
     def ask(self, question: str, plan: str | None = None, severity: str | None = None, onsite: Onsite | None = None,
-            reported_at: dt.datetime | None = None) -> Decision:
+            reported_at: dt.datetime | None = None, **given) -> Decision:
         """Read a validated question (kb.schemas.AskRequest) into a case and decide it with the rules: a
-        language-neutral decision (see `render`)."""
+        language-neutral decision (see `render`). `given` facts (software, os, version) win over the text's."""
         book = self.book
-        case = intake_for(book).read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at)
+        case = intake_for(book).read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at,
+                                     **given)
         return decide(book, case)
 
     def render(self, decision: Decision, lang: str) -> DecisionView:

@@ -152,6 +152,7 @@ def book_choices(book, kind: str) -> list[str]:
     """The ids a rule-book choice may take: plans, severities, onsite modes, catalog keys or article topics."""
     return {"plans": lambda: list(book.plans), "severities": lambda: list(book.severities),
             "onsite_modes": lambda: [m.id for m in book.onsite.modes], "catalog": lambda: list(book.catalog),
+            "os": lambda: list(dict.fromkeys(o.id for o in book.lexicon.os)),
             "topics": lambda: sorted(book.topics())}[kind]()
 
 
@@ -209,6 +210,10 @@ class AskRequest(Request):
     lang: Optional(Lang) = None
     reported_at: AwareDatetime | None = None
     conversation: Optional(Conversation) = None
+    # What the customer adds when the answer asks for it (DecisionView.missing): these win over what the text says.
+    software: Optional(BookChoice("catalog")) = None
+    os: Optional(BookChoice("os")) = None
+    version: Optional(Annotated[Text(1, 40), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$")]) = None
 
 
 class TicketRequest(Request):

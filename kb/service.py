@@ -71,7 +71,8 @@ class Service:
         onsite = request.onsite
         decision = kb.ask(request.question, plan=request.plan, severity=request.severity,
                           onsite=Onsite(onsite.mode, onsite.staff, onsite.city) if onsite else None,
-                          reported_at=request.reported_at or self.clock())
+                          reported_at=request.reported_at or self.clock(), software=request.software, os=request.os,
+                          version=request.version)
         note = None
         try:
             hits = kb.search(request.question, lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
@@ -131,4 +132,4 @@ def _input(request: AskRequest, decision: Decision, lang: str) -> dict:
     onsite = request.onsite
     return {"question": request.question, "plan": request.plan, "severity": request.severity,
             "onsite": onsite.model_dump() if onsite else None, "reported_at": decision.case.reported_at.isoformat(),
-            "lang": lang}
+            "lang": lang, "software": request.software, "os": request.os, "version": request.version}

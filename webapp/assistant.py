@@ -20,7 +20,7 @@ from webapp.services import get_kb
 from webapp.services import get_service
 
 bp = Blueprint("assistant", __name__, url_prefix="/assistant")
-FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city"}
+FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city", "software", "os", "version"}
 
 
 @bp.get("")

@@ -129,8 +129,8 @@ def describe(exc) -> dict:
 def choice_name(field: str, value: str) -> str:
     """How people know a choice: a plan by id and name, a severity or mode by name, a software by its name."""
     book = get_kb().book
-    if field == "plan" and value in book.plans:
-        return f"{value} {pick(book.plans[value].name)}"
+    if field == "plan":
+        return plan_name(value)
     if field == "severity" and value in book.severities:
         return pick(book.severities[value].name)
     if field in ("onsite_mode", "onsite") and book.onsite_mode(value):
@@ -140,6 +140,12 @@ def choice_name(field: str, value: str) -> str:
     if field == "category":
         return category_name(value)
     return str(value)
+
+
+def plan_name(plan_id: str) -> str:
+    """A plan as customers know it: its id and name (S1 旗舰版)."""
+    plan = get_kb().book.plans.get(plan_id)
+    return f"{plan_id} {pick(plan.name)}" if plan else plan_id
 
 
 def category_name(category: str) -> str:
@@ -210,6 +216,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=lambda: LOCALES[get_lang()])
     app.jinja_env.add_extension("jinja2.ext.do")
     app.add_template_filter(format_time, "when")
+    app.add_template_filter(plan_name, "plan_name")
 
     @app.context_processor
     def language_helpers():

@@ -33,6 +33,7 @@ class Case:
     version: str | None = None
     os: str | None = None
     install_method: str | None = None
+    platform: int | None = None  # which of the catalog row's platforms the case is on, when intake could tell
     image: str | None = None  # provider | custom, when the text says
     activity: str = "consult"
     severity: str | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from dataclasses import field
+from dataclasses import replace
 
 from kb.rules.answers import Fact
 from kb.rules.answers import answer_questions
@@ -33,6 +34,25 @@ class ChannelOffer:
     id: str
     purpose: str
     paid: bool
+
+
+@dataclass(frozen=True)
+class PlanVariant:
+    """How the rules answer the same case on some of the plans (when the customer has not said theirs)."""
+
+    plans: tuple[str, ...]
+    scope: str
+    support_level: str | None
+    reason: Wording
+    clause: str | None
+
+
+@dataclass(frozen=True)
+class Missing:
+    """A fact the answer depends on that the question did not give; `choices` are ids, when the fact has a list."""
+
+    fact: str  # plan | software | os | version
+    choices: tuple[str, ...] = ()
 
 
 @dataclass
@@ -59,6 +79,8 @@ class Decision:
     notes: list[Wording] = field(default_factory=list)
     trace: list[Step] = field(default_factory=list)
     conflicts: list[dict] = field(default_factory=list)
+    by_plan: list[PlanVariant] = field(default_factory=list)  # without a plan: the answer on each group of plans
+    missing: list[Missing] = field(default_factory=list)  # what to ask for, most useful first
 
     @property
     def fired(self) -> list[str]:
@@ -98,9 +120,20 @@ def resolve(fired: list[Rule]) -> tuple[dict, dict, list]:
 
 
 def decide(book, case: Case, now: dt.datetime | None = None) -> Decision:
-    """Decide `case` with `book`. A case without a reported time is stamped `now` (default: this instant)."""
+    """Decide `case` with `book`. A case without a reported time is stamped `now` (default: this instant).
+
+    Without a plan, the case is decided on every plan: the answer most plans get leads (ties: the better plan's),
+    `by_plan` says how each group of plans is answered, and the plan is asked for (`missing`)."""
     tz = HolidayCalendar(book.calendar).tz
     case.reported_at = localize(case.reported_at or now or dt.datetime.now(dt.UTC), tz)
+    d = _decide(book, case)
+    if case.plan is None and book.plans:
+        _on_every_plan(book, case, d)
+    d.missing = _missing(book, case, d)
+    return d
+
+
+def _decide(book, case: Case) -> Decision:
     d = Decision(case=case, fingerprint=book.fingerprint, notes=list(case.notes))
     fired = fired_rules(book, case)
     chosen, by, d.conflicts = resolve(fired)
@@ -122,6 +155,40 @@ def decide(book, case: Case, now: dt.datetime | None = None) -> Decision:
     d.facts = answer_questions(book, case)
     d.trace += [Step(f.id, "fact", f.source, f.text, {"fact": f.id}) for f in d.facts]
     return d
+
+
+def _on_every_plan(book, case: Case, d: Decision) -> None:
+    """Take the scope the plans give (the most plans' answer leads) and keep each group's answer in `by_plan`."""
+    groups: dict[tuple, list[str]] = {}
+    decided: dict[str, Decision] = {}
+    for plan_id in book.plans:  # best first: in a tie the group holding the better plan leads
+        variant = _decide(book, replace(case, plan=plan_id, notes=[]))
+        decided[plan_id] = variant
+        groups.setdefault((variant.scope, variant.support_level, variant.clause, variant.reason), []).append(plan_id)
+    lead = decided[max(groups.values(), key=len)[0]]
+    d.scope, d.reason, d.clause, d.support_level = lead.scope, lead.reason, lead.clause, lead.support_level
+    d.articles, d.alternatives, d.prerequisites = lead.articles, lead.alternatives, lead.prerequisites
+    d.conflicts = lead.conflicts
+    d.trace = [s for s in lead.trace if s.kind == "rule"] + [s for s in d.trace if s.kind != "rule"]
+    if len(groups) > 1:
+        d.by_plan = [PlanVariant(tuple(plans), decided[plans[0]].scope, decided[plans[0]].support_level,
+                                 decided[plans[0]].reason, decided[plans[0]].clause) for plans in groups.values()]
+
+
+def _missing(book, case: Case, d: Decision) -> list[Missing]:
+    """The facts the answer depends on that the question left out: the plan, which software, its OS, its version."""
+    missing = []
+    if case.plan is None:
+        missing.append(Missing("plan", tuple(book.plans)))
+    if case.software_status == "none" and case.topic is None and case.activity in book.lexicon.software_activities:
+        missing.append(Missing("software", tuple(book.catalog)))
+    row = book.catalog.get(case.software) if case.software_status == "catalog" else None
+    if row and len(row.platforms) > 1 and case.platform is None:
+        missing.append(Missing("os", tuple(dict.fromkeys(p.os for p in row.platforms))))
+    platform = row.platforms[case.platform] if row and case.platform is not None else None
+    if platform and platform.versions and not case.version:
+        missing.append(Missing("version"))
+    return missing
 
 
 def _respond(book, case: Case, d: Decision) -> None:

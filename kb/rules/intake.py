@@ -98,6 +98,9 @@ class Intake:
         for key, value in given.items():
             if value is not None:
                 setattr(case, key, value)
+        if given.get("software") in self.book.catalog:  # the customer said which catalog software it is
+            case.software_status, case.notes = "catalog", [n for n in case.notes if n.key not in ("software_unknown",
+                                                                                                 "client_tool")]
         self._severity_from_fault_level(case)
         self._check_range(case, norm)
         self._note_unknowns(case)
@@ -171,6 +174,7 @@ class Intake:
             return
         if platform is None:
             return
+        case.platform = platforms.index(platform)
         case.product = platform.product or case.product
         case.os = case.os or platform.os
         if not case.version:

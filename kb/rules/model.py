@@ -482,6 +482,7 @@ class Entry(Part):
 
 class Labelled(Entry):
     id: Id
+    name: Text | None = None  # how people know it, where the answer names it (an OS the customer may pick)
 
 
 class LexSeverity(Labelled):
@@ -563,6 +564,8 @@ class Lexicon(Part):
     client_tools: list[NamedTerms] = []
     uncatalogued_software: list[OtherSoftware] = []
     cloud_products: list[NamedTerms] = []
+    # Activities about some software: a case of one that names none asks which software it is.
+    software_activities: list[Id] = ["troubleshoot", "configure", "install"]
 
     def merged(self, other: Lexicon) -> Lexicon:
         """This lexicon with another file's lists appended (and its single values where this one has none)."""

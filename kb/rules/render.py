@@ -8,6 +8,7 @@ from kb.rules.engine import Decision
 from kb.rules.onsite import OnsiteAnswer
 from kb.rules.text import Joined
 from kb.rules.text import both
+from kb.rules.text import msg
 from kb.rules.text import render
 from kb.rules.trace import Step
 
@@ -25,13 +26,12 @@ class Renderer:
         """The whole decision in this language, every text rendered and every time in ISO 8601 with its offset."""
         book = self.book
         clause = book.clauses.get(d.clause) if d.clause else None
-        level = book.support_levels.get(d.support_level) if d.support_level else None
         case = d.case.to_dict()
         case["notes"] = [{"code": n.key, **both(book.messages, n)} for n in d.case.notes]
         return v.DecisionView(
             lang=self.lang, scope=d.scope, reason=self.text(d.reason),
             clause=self.quoted(clause) if clause else None,
-            support_level=v.NamedView(id=level.id, name=self.text(level.name)) if level else None,
+            support_level=self.level(d.support_level),
             severity=v.SeverityView(id=d.severity, name=self.text(book.severities[d.severity].name), assumed=d.severity_assumed),
             response_target_minutes=d.response_minutes, response_kind=d.response_kind,
             deadline=d.deadline.isoformat() if d.deadline else None,
@@ -41,7 +41,26 @@ class Renderer:
             facts=[v.FactView(id=f.id, text=self.text(f.text), source=f.source) for f in d.facts],
             articles=list(d.articles), onsite=self.onsite(d.onsite) if d.onsite else None,
             notes=[self.text(n) for n in d.notes], conflicts=d.conflicts, software=d.case.software,
-            activity=d.case.activity, case=case, rules=[self.step(s) for s in d.trace])
+            activity=d.case.activity, case=case, rules=[self.step(s) for s in d.trace],
+            by_plan=[self.variant(v) for v in d.by_plan], missing=[self.missing(m) for m in d.missing])
+
+    def level(self, level_id: str | None) -> v.NamedView | None:
+        level = self.book.support_levels.get(level_id) if level_id else None
+        return v.NamedView(id=level.id, name=self.text(level.name)) if level else None
+
+    def variant(self, variant) -> v.PlanVariantView:
+        clause = self.book.clauses.get(variant.clause) if variant.clause else None
+        return v.PlanVariantView(plans=list(variant.plans), scope=variant.scope, support_level=self.level(variant.support_level),
+                                 reason=self.text(variant.reason), clause=self.quoted(clause) if clause else None)
+
+    def missing(self, missing) -> v.MissingView:
+        """What to ask for, with each choice named as the customer knows it."""
+        book = self.book
+        names = {"plan": lambda c: msg("plan_label", id=c, name=book.plans[c].name),
+                 "software": lambda c: book.catalog[c].name,
+                 "os": lambda c: next((o.name for o in book.lexicon.os if o.id == c and o.name), c)}.get(missing.fact)
+        return v.MissingView(fact=missing.fact, question=self.text(msg(f"ask_{missing.fact}")),
+                             choices=[v.NamedView(id=c, name=self.text(names(c))) for c in missing.choices])
 
     def quoted(self, clause) -> v.ClauseView:
         return v.ClauseView(id=clause.id, text=self.text(clause.text), source=clause.source)

@@ -98,6 +98,24 @@ class StepView(View):
     priority: int | None = Field(default=None, exclude_if=lambda v: v is None)  # rules only
 
 
+class PlanVariantView(View):
+    """The answer on a group of plans, when the question did not say which plan the customer has."""
+
+    plans: list[str]
+    scope: Scope
+    support_level: NamedView | None
+    reason: str
+    clause: ClauseView | None
+
+
+class MissingView(View):
+    """A fact the answer depends on, to ask for: the question, and the choices when the fact has a list."""
+
+    fact: Literal["plan", "software", "os", "version"]
+    question: str
+    choices: list[NamedView]
+
+
 class DecisionView(View):
     """The decision in one language: scope and why, the clause, channels best first, the response target and deadline,
     where to go instead, direct answers (`facts`), onsite times, notes, and every rule and fact used (`rules`)."""
@@ -123,3 +141,5 @@ class DecisionView(View):
     activity: str
     case: dict[str, Any]
     rules: list[StepView]
+    by_plan: list[PlanVariantView] = []
+    missing: list[MissingView] = []
