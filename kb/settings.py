@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     engineer_token: SecretStr | None = Field(None, description="opens the engineer pages; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
     reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")
+    rate_limit_storage: str = Field("memory://", description="where rate-limit counters live: memory:// for one "
+                                    "process, redis://host:6379 for several workers or hosts")
+    rate_limits_enabled: bool = True
+    limit_search: str = Field("60/minute", description="searches per client (site and API together)")
+    limit_ask: str = Field("30/minute", description="questions to the assistant per client")
+    limit_tickets: str = Field("5/minute;30/day", description="tickets filed per client")
+    limit_votes: str = Field("30/minute", description="helpfulness votes per client")
+    limit_events: str = Field("120/minute", description="clicks, solved and need-help events per client")
+    limit_sign_in: str = Field("5/minute;20/hour", description="engineer sign-in attempts per client")
 
     @model_validator(mode="after")
     def _secrets_outside_development(self):

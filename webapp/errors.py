@@ -19,7 +19,7 @@ from webapp.i18n import describe
 
 KB_STATUS = {InvalidInput: 400, NotFound: 404, NotReady: 503}
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-              415: "unsupported_media_type", 500: "server_error"}
+              415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error"}
 RETRY_AFTER = "30"  # seconds: long enough for `kb index` on the shipped library
 
 

@@ -74,6 +74,7 @@ ERROR_PAGES = {
     "payload_too_large": _l("The request is too large (64 KiB at most)."),
     "unsupported_media_type": _l("The body must be JSON (Content-Type: application/json)."),
     "server_error": _l("Something broke on our side; please try again later."),
+    "too_many_requests": _l("Too many requests from your address; please wait a moment and try again."),
 }
 babel = Babel()
 

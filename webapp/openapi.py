@@ -79,7 +79,8 @@ class EventReceipt(BaseModel):
 MODELS = (SearchRequest, SearchResponse, AskRequest, AskResponse, TicketRequest, TicketReceipt, TicketView, EventRequest,
           EventReceipt, ArticleView, PlansView, CatalogView, Error)
 ERRORS = {"400": "Invalid input (see `error.errors`)", "404": "Not found", "413": "The body is larger than allowed",
-          "415": "The body is not application/json", "503": "Not ready yet (no search index): retry after `Retry-After`"}
+          "415": "The body is not application/json", "429": "Too many requests from this client: retry after `Retry-After`",
+          "503": "Not ready yet (no search index): retry after `Retry-After`"}
 
 
 def _json(name: str, description: str) -> dict:
@@ -132,10 +133,11 @@ def document(book) -> dict:
     paths = {
         "/api/v1/search": {"get": {
             "summary": "Search articles", "operationId": "search", "parameters": [*search_params, LANG],
-            "responses": {"200": _json("SearchResponse", "Ranked results"), **_errors(400, 503)}}},
+            "responses": {"200": _json("SearchResponse", "Ranked results"), **_errors(400, 429, 503)}}},
         "/api/v1/ask": {"post": {
             "summary": "Ask the scope assistant", "operationId": "ask", "requestBody": _body("AskRequest"),
-            "responses": {"200": _json("AskResponse", "The decision and the articles for it"), **_errors(400, 413, 415)}}},
+            "responses": {"200": _json("AskResponse", "The decision and the articles for it"),
+                          **_errors(400, 413, 415, 429)}}},
         "/api/v1/articles/{article_id}": {"get": {
             "summary": "Read an article", "operationId": "article",
             "parameters": [_path("article_id", "Article id, e.g. ssh-host-keys-en."), LANG],
@@ -143,7 +145,8 @@ def document(book) -> dict:
         "/api/v1/tickets": {"post": {
             "summary": "Open a ticket", "operationId": "createTicket", "requestBody": _body("TicketRequest"),
             "responses": {"201": {**_json("TicketReceipt", "The new ticket, with its token"),
-                                  "headers": {"Location": {"schema": {"type": "string"}}}}, **_errors(400, 413, 415)}}},
+                                  "headers": {"Location": {"schema": {"type": "string"}}}},
+                          **_errors(400, 413, 415, 429)}}},
         "/api/v1/tickets/{number}": {"get": {
             "summary": "Read a ticket", "operationId": "ticket",
             "parameters": [_path("number", "Ticket number."),
@@ -153,7 +156,7 @@ def document(book) -> dict:
         "/api/v1/events": {"post": {
             "summary": "Record what a customer did with an answer", "operationId": "event",
             "requestBody": _body("EventRequest"),
-            "responses": {"202": _json("EventReceipt", "Recorded, or ignored"), **_errors(400, 413, 415)}}},
+            "responses": {"202": _json("EventReceipt", "Recorded, or ignored"), **_errors(400, 413, 415, 429)}}},
         "/api/v1/plans": {"get": {"summary": "List the support plans", "operationId": "plans", "parameters": [LANG],
                                   "responses": {"200": _json("PlansView", "Plans, best first"), **_errors(400)}}},
         "/api/v1/catalog": {"get": {"summary": "List the third-party software catalog", "operationId": "catalog",
