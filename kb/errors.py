@@ -55,6 +55,12 @@ class NotFound(KBError):
     code = "not_found"
 
 
+class Conflict(KBError):
+    """Raised when a request contradicts an earlier one: the same Idempotency-Key with another body."""
+
+    code = "idempotency_mismatch"
+
+
 class NotReady(KBError):
     """Raised when a part that needs building (the search index) is not there yet."""
 

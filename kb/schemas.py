@@ -306,7 +306,8 @@ class TicketView(Response):
 
 
 class TicketReceipt(TicketView):
-    token: str = Field(description="Needed to read the ticket again; shown once.")
+    token: str = Field(description="Needed to read the ticket again; shown once (and to a retry of the same request).")
+    replayed: bool = Field(False, description="True when this answers a retry with the same Idempotency-Key.")
 
 
 def parse(model: type[Request], data: Any, book=None) -> Request:

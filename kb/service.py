@@ -7,6 +7,8 @@ kb.schemas; so the rules run once per question and every answer is logged the sa
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,8 +27,10 @@ from kb.schemas import SearchRequest
 from kb.schemas import TicketLookup
 from kb.schemas import TicketRequest
 from kb.schemas import VoteRequest
+from kb.sealing import Sealer
 from kb.search.hybrid import Results
 from kb.store import Store
+from kb.store.tickets import Once
 
 SUGGESTIONS = 3  # articles shown with an answer
 
@@ -58,9 +62,11 @@ class Found:
 class Service:
     """The use cases over one knowledge base and one store."""
 
-    def __init__(self, knowledge: KnowledgeBase, store: Store, clock: Callable[[], dt.datetime] | None = None):
+    def __init__(self, knowledge: KnowledgeBase, store: Store, sealer: Sealer,
+                 clock: Callable[[], dt.datetime] | None = None):
         self.knowledge = knowledge
         self.store = store
+        self.sealer = sealer  # seals a ticket's token for a retry of the same request
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))  # a test stops it at a chosen instant
 
     def ask(self, request: AskRequest, lang: str) -> Answer:
@@ -95,10 +101,15 @@ class Service:
         self.store.logs.search(request.q, lang, [h.id for h in hits], conversation)
         return Found(hits, conversation)
 
-    def open_ticket(self, request: TicketRequest, lang: str) -> dict:
+    def open_ticket(self, request: TicketRequest, lang: str, idempotency_key: str | None = None) -> dict:
         """Decide the ticket's text with the rules, once, and store it with that decision (the receipt has the token).
 
-        The stored trace has every reason in both languages, so the ticket reads in its reader's language."""
+        The stored trace has every reason in both languages, so the ticket reads in its reader's language. With an
+        `idempotency_key`, sending the same request again gives the first ticket back (`replayed`), not a second."""
+        once = None
+        if idempotency_key is not None:
+            body = json.dumps(request.model_dump(mode="json", exclude={"conversation"}), sort_keys=True)
+            once = Once(idempotency_key, hashlib.sha256(body.encode()).hexdigest(), self.sealer)
         kb = self.knowledge
         # The assistant reads the subject and the start of the description: enough to decide the case.
         decision = kb.ask(f"{request.subject}\n{request.description}"[:MAX_QUESTION], plan=request.plan,
@@ -108,8 +119,8 @@ class Service:
             description=request.description, contact=request.contact, lang=lang, scope=decision.scope,
             channel=decision.channels[0].id if decision.channels else None,
             response_target_minutes=decision.response_minutes, response_kind=decision.response_kind,
-            deadline=decision.deadline, rules=trace_in_both(kb.book, decision))
-        if request.conversation:
+            deadline=decision.deadline, rules=trace_in_both(kb.book, decision), once=once)
+        if request.conversation and not ticket.get("replayed"):
             self.store.logs.event(request.conversation, "ticket", ticket_number=ticket["number"])
         return ticket
 

@@ -46,6 +46,7 @@ def create_app(test_config: dict | None = None):
     from webapp import engineer
     from webapp import home
     from webapp import limits
+    from webapp import redaction
     from webapp import search
     from webapp import tickets
 
@@ -53,6 +54,7 @@ def create_app(test_config: dict | None = None):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON only: a cross-site form cannot send application/json without CORS
     limits.init_app(app, settings)
+    redaction.install()
     app.after_request(_security_headers)
     return app
 

@@ -104,10 +104,21 @@ def article(article_id):
 def create_ticket():
     """Open a ticket; the response holds the number and the token needed to read it back."""
     ticket_request = inputs.validated(TicketRequest, _body())
-    ticket = get_service().open_ticket(ticket_request, _lang(ticket_request.lang))
+    key = inputs.idempotency_key(request.headers.get("Idempotency-Key"))
+    ticket = get_service().open_ticket(ticket_request, _lang(ticket_request.lang), idempotency_key=key)
     response = jsonify(TicketReceipt(**ticket).model_dump(mode="json"))
     response.status_code = 201
     response.headers["Location"] = url_for("api.ticket", number=ticket["number"])
+    if ticket.get("replayed"):
+        response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+@bp.after_request
+def no_store_tickets(response):
+    """Ticket answers carry a customer's text and token: no cache may keep them."""
+    if request.path.startswith("/api/v1/tickets"):
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

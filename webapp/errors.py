@@ -10,6 +10,7 @@ from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from kb.errors import Conflict
 from kb.errors import InvalidInput
 from kb.errors import KBError
 from kb.errors import NotFound
@@ -17,7 +18,7 @@ from kb.errors import NotReady
 from webapp.i18n import ERROR_PAGES
 from webapp.i18n import describe
 
-KB_STATUS = {InvalidInput: 400, NotFound: 404, NotReady: 503}
+KB_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 422, NotReady: 503}
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
               415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error"}
 RETRY_AFTER = "30"  # seconds: long enough for `kb index` on the shipped library

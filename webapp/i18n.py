@@ -40,7 +40,8 @@ FIELD_NAMES = {
     "onsite_city": _l("city"), "subject": _l("subject"), "description": _l("description"), "contact": _l("contact"),
     "number": _l("ticket number"), "token": _l("token"), "helpful": _l("vote"), "body": _l("request body"),
     "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
-    "kind": _l("event"), "reported_at": _l("reported time"),
+    "kind": _l("event"), "reported_at": _l("reported time"), "idempotency_key": _l("Idempotency-Key"),
+    "os": _l("operating system"), "version": _l("version"),
 }
 REASONS = {
     "required": _l("must not be empty"),
@@ -74,6 +75,7 @@ ERROR_PAGES = {
     "payload_too_large": _l("The request is too large (64 KiB at most)."),
     "unsupported_media_type": _l("The body must be JSON (Content-Type: application/json)."),
     "server_error": _l("Something broke on our side; please try again later."),
+    "idempotency_mismatch": _l("This Idempotency-Key was already used with another request."),
     "too_many_requests": _l("Too many requests from your address; please wait a moment and try again."),
 }
 babel = Babel()

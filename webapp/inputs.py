@@ -4,6 +4,7 @@ broken or deeply nested JSON are bad input (400 naming the field), never silentl
 from __future__ import annotations
 
 import json
+import re
 import unicodedata
 
 from flask import request
@@ -58,6 +59,18 @@ def _no_duplicates(pairs):
             raise InvalidInput(clean(key, 40) or "body", "repeated")
         data[key] = value
     return data
+
+
+IDEMPOTENCY_KEY = re.compile(r"[A-Za-z0-9_\-.:]{8,64}")
+
+
+def idempotency_key(value: str | None) -> str | None:
+    """An Idempotency-Key as clients send them (a UUID, say): 8 to 64 letters, digits and - _ . :"""
+    if value is None or value == "":
+        return None
+    if not IDEMPOTENCY_KEY.fullmatch(value):
+        raise InvalidInput("idempotency_key", "invalid")
+    return value
 
 
 def nested_onsite(data: dict) -> dict:

@@ -79,6 +79,7 @@ class EventReceipt(BaseModel):
 MODELS = (SearchRequest, SearchResponse, AskRequest, AskResponse, TicketRequest, TicketReceipt, TicketView, EventRequest,
           EventReceipt, ArticleView, PlansView, CatalogView, Error)
 ERRORS = {"400": "Invalid input (see `error.errors`)", "404": "Not found", "413": "The body is larger than allowed",
+          "422": "The Idempotency-Key was used with another request",
           "415": "The body is not application/json", "429": "Too many requests from this client: retry after `Retry-After`",
           "503": "Not ready yet (no search index): retry after `Retry-After`"}
 
@@ -144,9 +145,14 @@ def document(book) -> dict:
             "responses": {"200": _json("ArticleView", "The article"), **_errors(400, 404)}}},
         "/api/v1/tickets": {"post": {
             "summary": "Open a ticket", "operationId": "createTicket", "requestBody": _body("TicketRequest"),
+            "parameters": [{"name": "Idempotency-Key", "in": "header", "required": False,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9_\\-.:]{8,64}$"},
+                            "description": "Send the same key with a retry: the first ticket comes back, not a second "
+                                           "(kept 24 hours). The same key with another body is refused with 422."}],
             "responses": {"201": {**_json("TicketReceipt", "The new ticket, with its token"),
-                                  "headers": {"Location": {"schema": {"type": "string"}}}},
-                          **_errors(400, 413, 415, 429)}}},
+                                  "headers": {"Location": {"schema": {"type": "string"}},
+                                              "Idempotent-Replayed": {"schema": {"type": "string", "enum": ["true"]}}}},
+                          **_errors(400, 413, 415, 422, 429)}}},
         "/api/v1/tickets/{number}": {"get": {
             "summary": "Read a ticket", "operationId": "ticket",
             "parameters": [_path("number", "Ticket number."),

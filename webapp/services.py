@@ -6,6 +6,7 @@ from flask import Flask
 from flask import current_app
 
 from kb.knowledge import KnowledgeBase
+from kb.sealing import Sealer
 from kb.service import Service
 from kb.settings import Settings
 from kb.store import Store
@@ -23,7 +24,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             raise RuntimeError(f"the database is at revision {current}, the code needs {head}: run `kb db upgrade`")
     app.extensions["kb"] = knowledge
     app.extensions["store"] = store
-    app.extensions["service"] = Service(knowledge, store, clock=app.config.get("KB_CLOCK"))
+    app.extensions["service"] = Service(knowledge, store, Sealer(app.config["SECRET_KEY"]), clock=app.config.get("KB_CLOCK"))
 
     @app.before_request
     def refresh() -> None:

@@ -1,12 +1,19 @@
-"""Tickets: open one (the rules set its deadline and channel), see it again with its token."""
+"""Tickets: open one (the rules set its deadline and channel), see it again with its token.
+
+The access token never travels in a URL the site makes: after filing, and after a lookup (a POST form), the
+browser session holds it and the ticket's address is just its number. Ticket pages are never cached."""
 
 from __future__ import annotations
+
+import secrets
 
 from flask import Blueprint
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import session
 from flask import url_for
+from flask_babel import gettext as _
 
 from kb.errors import InvalidInput
 from kb.errors import NotFound
@@ -22,63 +29,94 @@ from webapp.services import get_service
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 FIELDS = {"plan", "severity", "software", "subject", "description", "contact"}
+OPENED = "tickets"  # session key: {number: token} of the tickets this browser filed or looked up
+KEEP = 10
+
+
+@bp.after_request
+def no_store(response):
+    """A ticket page shows a customer's text and the way back to it: no cache may keep it."""
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/new", methods=("GET", "POST"))
 def new():
-    """Show the ticket form (prefilled from the assistant) and open the ticket on submit."""
+    """Show the ticket form (prefilled from the assistant) and open the ticket on submit.
+
+    The form carries a one-time key: a double click or a resubmit files one ticket, and shows it again."""
     book = get_kb().book
     form = request.form if request.method == "POST" else request.args
     error = None
     if request.method == "POST":
         try:
             data = inputs.fields(request.form, FIELDS, strict=False)
+            once = inputs.fields(request.form, {"once"}, strict=False).get("once")
             ticket = get_service().open_ticket(
-                inputs.validated(TicketRequest, dict(data, conversation=conversation.existing())), get_lang())
+                inputs.validated(TicketRequest, dict(data, conversation=conversation.existing())), get_lang(),
+                idempotency_key=inputs.idempotency_key(once))
         except InvalidInput as exc:
             error = describe(exc)
         else:
-            return redirect(url_for("tickets.show", number=ticket["number"], token=ticket["token"], created=1))
-    return render_template("tickets/new.html", form=form, book=book, error=error,
+            remember(ticket["number"], ticket["token"])
+            return redirect(url_for("tickets.show", number=ticket["number"], created=1))
+    return render_template("tickets/new.html", form=form, book=book, error=error, once=secrets.token_urlsafe(16),
                            min_description=DESCRIPTION[0]), 400 if error else 200
+
+
+def remember(number: str, token: str) -> None:
+    """Let this browser session open the ticket (the newest KEEP of them)."""
+    opened = dict(session.get(OPENED) or {})
+    opened.pop(number, None)
+    opened[number] = token
+    session[OPENED] = dict(list(opened.items())[-KEEP:])
 
 
 @bp.get("/<number>")
 def show(number):
-    """Show a ticket to whoever has its token; without a token, the lookup form with the number filled in."""
-    if not request.args.get("token", "").strip():
+    """Show a ticket this session filed or looked up; otherwise the lookup form with the number filled in.
+
+    An old link with ?token= still works once: the token moves into the session and the address loses it."""
+    if request.args.get("token", "").strip():
+        return _open(number, request.args["token"], back=url_for("tickets.show", number=number))
+    token = (session.get(OPENED) or {}).get(number)
+    if not token:
         return lookup_form(number if inputs.clean(number, 40) == number else "")
     try:
-        lookup = inputs.validated(TicketLookup, {"number": number, "token": request.args.get("token")})
-        ticket = get_service().ticket(lookup, get_lang())
+        ticket = get_service().ticket(inputs.validated(TicketLookup, {"number": number, "token": token}), get_lang())
     except NotFound:
         return lookup_form(number, not_found=True)
     book = get_kb().book
-    return render_template("tickets/show.html", ticket=ticket, token=lookup.token, channel=book.channel(ticket["channel"]),
+    return render_template("tickets/show.html", ticket=ticket, token=token, channel=book.channel(ticket["channel"]),
                            book=book, created=request.args.get("created") == "1")
 
 
-@bp.get("/lookup")
+@bp.route("/lookup", methods=("GET", "POST"))
 def lookup():
-    """Ask for a ticket number and token; with both, go to the ticket."""
-    number, token = request.args.get("number", "").strip(), request.args.get("token", "").strip()
+    """Ask for a ticket number and token (sent in the form's body, not the address); with both, go to the ticket."""
+    values = request.form if request.method == "POST" else request.args
+    number, token = values.get("number", "").strip(), values.get("token", "").strip()
     if not (number and token):
         return lookup_form(inputs.clean(number, 40))
+    return _open(number, token)
+
+
+def _open(number: str, token: str, back: str | None = None):
+    """Check a number and token, remember them in the session, and go to the ticket's plain address."""
     try:
         found = inputs.validated(TicketLookup, {"number": number, "token": token})
         get_service().ticket(found, get_lang())
     except InvalidInput as exc:
         return lookup_form(inputs.clean(number, 40), error=describe(exc))
     except NotFound:
-        return lookup_form(number, not_found=True)
-    return redirect(url_for("tickets.show", number=found.number, token=found.token))
+        return lookup_form(inputs.clean(number, 40), not_found=True)
+    remember(found.number.strip().upper(), found.token)
+    return redirect(back or url_for("tickets.show", number=found.number.strip().upper()))
 
 
 def lookup_form(number: str, *, error: dict | None = None, not_found: bool = False):
     """The lookup form; a wrong number or token says so plainly (the same words for both: no hint which)."""
     if not_found:
-        from flask_babel import gettext as _
-
         error = {"field": "number", "fields": ["number", "token"],
                  "message": _("No ticket with that number and access token. Check both against what was shown when "
                               "the ticket was created.")}

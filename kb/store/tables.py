@@ -90,6 +90,19 @@ class Ticket(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class IdempotentRequest(Base):
+    """A ticket request sent with an Idempotency-Key: a retry with the same key and body gets the same ticket back
+    (its token sealed with the site's secret, so it can be given again), another body with that key is refused."""
+
+    __tablename__ = "idempotent_requests"
+
+    key: Mapped[str] = mapped_column(String(NAME), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    ticket_number: Mapped[str] = mapped_column(String(20))
+    sealed_token: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Vote(Base):
     """One reader's "was this article helpful" answer; a voter (a browser session) has one vote per article."""
 

@@ -6,20 +6,35 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kb.errors import Conflict
 from kb.errors import NotFound
+from kb.sealing import Sealer
 from kb.store.db import Database
 from kb.store.db import now
 from kb.store.tables import STATUS_OPEN
+from kb.store.tables import IdempotentRequest
 from kb.store.tables import Ticket
 
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 NUMBER_ATTEMPTS = 8
+KEEP_KEYS = dt.timedelta(hours=24)  # how long an Idempotency-Key gets its first ticket back
 _NOT_FOUND = "no ticket with this number and token"
 _DUMMY_HASH = hashlib.sha256(b"no such ticket").hexdigest()
+
+
+@dataclass(frozen=True)
+class Once:
+    """An Idempotency-Key with the hash of the request it came with, and how to seal the token for a retry."""
+
+    key: str
+    request_hash: str
+    sealer: Sealer
 
 
 class Tickets:
@@ -30,9 +45,16 @@ class Tickets:
 
     def create(self, *, plan: str, severity: str | None, software: str | None, subject: str, description: str,
                contact: str, lang: str, scope: str, channel: str | None, response_target_minutes: int | None,
-               response_kind: str | None, deadline: dt.datetime | None, rules: list[dict]) -> dict:
+               response_kind: str | None, deadline: dt.datetime | None, rules: list[dict], once: Once | None = None) -> dict:
         """Store a validated ticket (kb.schemas.TicketRequest) with its decision; the plaintext token is returned here
-        and never again. Each trace step's reason may be {zh, en}: the ticket then reads in its reader's language."""
+        and never again. Each trace step's reason may be {zh, en}: the ticket then reads in its reader's language.
+
+        With `once`, a request already made with that key gets its first ticket back (`replayed`), also when both
+        arrive at the same time; the same key with another request raises Conflict."""
+        if once is not None:
+            replay = self._replay(once)
+            if replay is not None:
+                return replay
         if deadline is not None and deadline.tzinfo is None:
             raise ValueError("the deadline must carry its UTC offset")
         fields = dict(plan=plan, severity=severity, software=software, subject=subject, description=description,
@@ -46,13 +68,33 @@ class Tickets:
             ticket = Ticket(number=new_number(created), token_hash=_hash(token), created_at=created, **fields)
             try:
                 with self.db.write.begin() as session:
+                    if once is not None:  # an expired record of this key gives way to the new request
+                        session.execute(delete(IdempotentRequest).where(IdempotentRequest.key == once.key,
+                                                                        IdempotentRequest.created_at < created - KEEP_KEYS))
                     session.add(ticket)
-            except IntegrityError as exc:  # a number drawn twice: draw again
+                    session.flush()
+                    if once is not None:
+                        session.add(IdempotentRequest(key=once.key, request_hash=once.request_hash, ticket_number=ticket.number,
+                                                      sealed_token=once.sealer.seal(token), created_at=created))
+            except IntegrityError as exc:
+                if once is not None and (replay := self._replay(once)) is not None:
+                    return replay  # the same request, made at the same time: the one stored first wins
                 if "number" not in str(exc.orig) or attempt == NUMBER_ATTEMPTS - 1:
-                    raise
+                    raise  # a number drawn twice: draw again
             else:
                 return _ticket_dict(ticket, token)
         raise AssertionError("unreachable")
+
+    def _replay(self, once: Once) -> dict | None:
+        """The ticket a request with this key made within KEEP_KEYS, or None; another request's key is a Conflict."""
+        with self.db.read.begin() as session:
+            record = session.get(IdempotentRequest, once.key)
+            if record is None or record.created_at < now() - KEEP_KEYS:
+                return None
+            if not hmac.compare_digest(record.request_hash, once.request_hash):
+                raise Conflict("this Idempotency-Key was used with another request")
+            ticket = session.scalar(select(Ticket).where(Ticket.number == record.ticket_number))
+        return dict(_ticket_dict(ticket, once.sealer.open(record.sealed_token)), replayed=True)
 
     def get(self, number: str, token: str, lang: str | None = None) -> dict:
         """The ticket if `token` is its token; the same NotFound whether the number or the token is wrong.

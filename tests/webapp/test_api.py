@@ -487,3 +487,44 @@ def test_duplicate_json_keys_are_refused(client):
     response = client.post("/api/v1/ask", data='{"question": "ssh", "question": "ftp"}', content_type="application/json")
     error = error_of(response, 400)
     assert (error["field"], error["errors"][0]["code"]) == ("question", "repeated")
+
+
+def test_a_retry_with_the_same_idempotency_key_gets_the_first_ticket(app, client):
+    headers = {"Idempotency-Key": "order-7f3c2a9e-retry"}
+    first = client.post("/api/v1/tickets", json=TICKET, headers=headers)
+    again = client.post("/api/v1/tickets", json=TICKET, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert (again.json["number"], again.json["token"]) == (first.json["number"], first.json["token"])
+    assert again.headers["Idempotent-Replayed"] == "true" and "Idempotent-Replayed" not in first.headers
+    error = error_of(client.post("/api/v1/tickets", json=dict(TICKET, subject="another subject"), headers=headers), 422)
+    assert error["code"] == "idempotency_mismatch"
+    assert error_of(client.post("/api/v1/tickets", json=TICKET, headers={"Idempotency-Key": "x"}), 400)["field"] == \
+        "idempotency_key"
+    with app.extensions["store"].engine.connect() as connection:
+        from sqlalchemy import text as sql
+
+        assert connection.execute(sql("SELECT count(*) FROM tickets")).scalar_one() == 1
+
+
+def test_concurrent_retries_with_one_key_store_one_ticket(knowledge, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/i.db",
+                      "KB_INSTANCE_DIR": str(tmp_path), "KB_RATE_LIMITS_ENABLED": False})
+
+    def post(_):
+        return app.test_client().post("/api/v1/tickets", json=TICKET, headers={"Idempotency-Key": "same-key-12345"}).json
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            numbers = {t["number"] for t in pool.map(post, range(16))}
+        assert len(numbers) == 1
+    finally:
+        app.extensions["store"].close()
+
+
+def test_ticket_answers_are_not_cached(client):
+    ticket = client.post("/api/v1/tickets", json=TICKET)
+    assert ticket.headers["Cache-Control"] == "no-store"
+    again = client.get(f"/api/v1/tickets/{ticket.json['number']}", query_string={"token": ticket.json["token"]})
+    assert again.headers["Cache-Control"] == "no-store"

@@ -41,16 +41,17 @@ def test_ticket_page_shows_plan_severity_software_description_created_and_status
     assert "Open: waiting for an engineer" in page
 
 
-def test_ticket_needs_its_token(en):
+def test_ticket_needs_its_token(app, en):
     form = {"plan": "S4", "subject": "ufw blocks ssh", "description": "locked out", "contact": "me@example.com"}
     location = en.post("/tickets/new", data=form).headers["Location"]
     number = urlsplit(location).path.rsplit("/", 1)[1]
-    assert en.get(f"/tickets/{number}", query_string={"token": "wrong"}).status_code == 404
-    assert 'action="/tickets/lookup"' in text_of(en.get(f"/tickets/{number}"))  # no token: the lookup form
-    token = parse_qs(urlsplit(location).query)["token"][0]
-    response = en.get("/tickets/lookup", query_string={"number": number, "token": token})
-    assert response.status_code == 302 and f"/tickets/{number}?token=" in response.headers["Location"]
-    response = en.get("/tickets/lookup", query_string={"number": number, "token": "nope"})
+    token = re.search(r'class="ticket-token"><code>([^<]+)<', text_of(en.get(location))).group(1)
+    stranger = app.test_client()
+    assert stranger.get(f"/tickets/{number}", query_string={"token": "wrong"}).status_code == 404
+    assert 'action="/tickets/lookup"' in text_of(stranger.get(f"/tickets/{number}"))  # no token: the lookup form
+    response = stranger.post("/tickets/lookup", data={"number": number, "token": token})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tickets/{number}"
+    response = app.test_client().post("/tickets/lookup", data={"number": number, "token": "nope"})
     assert response.status_code == 404 and 'role="alert"' in text_of(response)
 
 
@@ -63,13 +64,15 @@ def test_lookup_with_a_wrong_token_says_so_on_the_form(en):
     assert f'value="{number}"' in page and 'action="/tickets/lookup"' in page
 
 
-def test_ticket_without_token_shows_the_lookup_form_with_the_number(en):
+def test_ticket_without_token_shows_the_lookup_form_with_the_number(app, en):
     number = urlsplit(open_web_ticket(en)).path.rsplit("/", 1)[1]
-    response = en.get(f"/tickets/{number}")
+    stranger = app.test_client()
+    stranger.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = stranger.get(f"/tickets/{number}")
     assert response.status_code == 200
     page = text_of(response)
     assert 'action="/tickets/lookup"' in page and f'value="{number}"' in page
-    response = en.get(f"/tickets/{number}", query_string={"token": "wrong"})
+    response = stranger.get(f"/tickets/{number}", query_string={"token": "wrong"})
     assert response.status_code == 404 and "No ticket with that number and access token." in text_of(response)
 
 
@@ -128,10 +131,10 @@ def test_contact_accepts_emails_and_phone_numbers(en, contact):
     assert en.post("/tickets/new", data=dict(TICKET, contact=contact)).status_code == 302
 
 
-def test_ticket_trace_follows_the_reader_language(app, client, en, knowledge):
+def test_ticket_trace_follows_the_reader_language(app, client, knowledge):
     location = open_web_ticket(client)  # created with the Chinese UI
     zh_page = text_of(client.get(location))
-    en_page = text_of(en.get(location))
+    en_page = text_of(client.get(location, headers={"Accept-Language": "en"}))
     zh_trace = zh_page[zh_page.index('<details class="trace">'):]
     en_trace = en_page[en_page.index('<details class="trace">'):]
     assert CJK.search(zh_trace.split("<cite")[0])
@@ -140,3 +143,53 @@ def test_ticket_trace_follows_the_reader_language(app, client, en, knowledge):
     assert english and all(str(r["reason"]) in en_trace.replace("&#39;", "'") for r in english if r["kind"] == "rule")
     reasons = re.findall(r"</code> (.*?) <cite", en_trace)
     assert reasons and not any(CJK.search(r) for r in reasons)
+
+
+def test_the_token_never_travels_in_an_address_and_ticket_pages_are_not_cached(en):
+    location = open_web_ticket(en)
+    assert "token" not in location
+    response = en.get(location)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    page = text_of(response)
+    token = re.search(r'class="ticket-token"><code>([^<]+)<', page).group(1)
+    number = urlsplit(location).path.rsplit("/", 1)[1]
+    assert "token=" not in page
+    other = en.application.test_client()  # another browser: only the lookup form, until it gives the token
+    assert 'action="/tickets/lookup"' in text_of(other.get(f"/tickets/{number}"))
+    response = other.post("/tickets/lookup", data={"number": number, "token": token})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tickets/{number}"
+    assert number in text_of(other.get(f"/tickets/{number}"))
+
+
+def test_an_old_link_with_the_token_opens_once_and_drops_it(en):
+    location = open_web_ticket(en)
+    number = urlsplit(location).path.rsplit("/", 1)[1]
+    token = re.search(r'class="ticket-token"><code>([^<]+)<', text_of(en.get(location))).group(1)
+    other = en.application.test_client()
+    response = other.get(f"/tickets/{number}", query_string={"token": token})
+    assert response.status_code == 302 and response.headers["Location"] == f"/tickets/{number}"
+    assert other.get(response.headers["Location"]).status_code == 200
+
+
+def test_pressing_submit_twice_files_one_ticket(app, en):
+    page = text_of(en.get("/tickets/new"))
+    once = re.search(r'name="once" value="([^"]+)"', page).group(1)
+    form = {k: v for k, v in dict(TICKET, once=once).items() if k != "lang"}
+    first, second = en.post("/tickets/new", data=form), en.post("/tickets/new", data=form)
+    assert first.status_code == second.status_code == 302
+    assert first.headers["Location"] == second.headers["Location"]
+    with app.extensions["store"].engine.connect() as connection:
+        from sqlalchemy import text as sql
+
+        assert connection.execute(sql("SELECT count(*) FROM tickets")).scalar_one() == 1
+
+
+def test_tokens_are_redacted_from_logged_request_lines():
+    import logging
+
+    from webapp.redaction import RedactTokens
+
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1, '"%s" %s', ("GET /tickets/T1?token=s3cr3t&x=1 HTTP/1.1",
+                                                                                  200), None)
+    RedactTokens().filter(record)
+    assert "s3cr3t" not in record.getMessage() and "token=[redacted]&x=1" in record.getMessage()
