@@ -1,7 +1,6 @@
 """Opening a ticket and reading it back."""
 
 import re
-from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
