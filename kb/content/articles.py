@@ -63,6 +63,9 @@ class FrontMatter(BaseModel):
         return value
 
 
+# A tag or comment written in the Markdown itself (an autolink such as <https://…> is Markdown, not HTML).
+_RAW_HTML = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9-]*(?:\s[^<>]*)?/?|!--[\s\S]*?--)>")
+_INLINE_CODE = re.compile(r"`+[^`]*`+")
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -179,6 +182,10 @@ def _sections(body: str, path: str, first_line: int) -> tuple[list[tuple[str, st
         if line.lstrip().startswith(("```", "~~~")):
             in_code = not in_code
         m = None if in_code else _HEADING.match(line)
+        tag = None if in_code else _RAW_HTML.search(_INLINE_CODE.sub("", line))
+        if tag:
+            problems.append(Problem(path, first_line + offset, f"raw HTML `{tag.group()[:40]}` (the renderer strips it: write "
+                                                                "Markdown, or put it in `code`)"))
         if m and len(m.group(1)) == 1:
             problems.append(Problem(path, first_line + offset, "level-1 heading in the body (the title comes from front matter)"))
         if m and len(m.group(1)) == 2:

@@ -130,3 +130,17 @@ def test_articles_check_exits_1_on_a_bad_file(tmp_path):
     result = CliRunner().invoke(cli, ["--rules", str(RULES), "--articles", str(tmp_path), "articles", "check"])
     assert result.exit_code == 1
     assert "plans-overview.en.md:1" in result.output
+
+
+@pytest.mark.parametrize(("html", "shown"), [("<b>bold</b>", "<b>"), ('<img src="x" onerror="alert(1)">', "<img"),
+                                             ("<!-- note -->", "<!--"), ("</div>", "</div>")])
+def test_raw_html_in_the_markdown_is_reported_at_its_line(html, shown):
+    article, problems = parse_article(GOOD.replace("It fails.", f"It fails.\n\n{html}"), "demo.en.md")
+    assert article is None
+    assert [p.line for p in problems if shown in p.message] == [20]  # "It fails." is line 18
+
+
+def test_html_in_code_and_autolinks_are_not_raw_html():
+    body = "It fails.\n\nRun `echo <b>` and see <https://example.com/a>.\n\n```\n<div>in a fence</div>\n```"
+    article, problems = parse_article(GOOD.replace("It fails.", body), "demo.en.md")
+    assert problems == [] and article is not None
