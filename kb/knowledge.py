@@ -19,11 +19,17 @@ from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
+from kb.search.analysis import Analyzer
+from kb.search.analysis import analyzer_for
+from kb.search.analysis import fingerprint
+from kb.search.analysis import glossary_words
 from kb.search.hybrid import MODES
 from kb.search.hybrid import Searcher
+from kb.search.index import IndexStatus
 from kb.search.index import OpenIndex
 from kb.search.index import build_index
 from kb.search.index import current_build
+from kb.search.index import index_status
 from kb.search.semantic import Embedder
 from kb.search.spelling import rule_words
 
@@ -43,6 +49,7 @@ class KnowledgeBase:
         self.library = load_library(self.articles_dir, self.topics)
         self._searcher: Searcher | None = None
         self._build: Path | None = None
+        self._fingerprint: tuple = (None, None)  # (book, fingerprint of its analyzer), computed when asked
         self._stamp = self._files_stamp()
         self._checked = time.monotonic()
 
@@ -81,9 +88,30 @@ class KnowledgeBase:
         files = [p for folder in (self.rules_dir, self.articles_dir) for p in folder.rglob("*") if p.is_file()]
         return len(files), max((p.stat().st_mtime_ns for p in files), default=0)
 
+    def analyzer(self) -> Analyzer:
+        """The search analyzer the current rules configure (the glossary's Chinese words): what the next build uses."""
+        return analyzer_for(glossary_words(self.book.glossary))
+
+    def index_status(self) -> IndexStatus:
+        """Whether the build in use was made with the analyzer the rules configure now; stale means run `kb index`."""
+        build = current_build(self.index_dir)
+        book = self.book
+        if self._fingerprint[0] is not book:
+            self._fingerprint = (book, fingerprint(glossary_words(book.glossary)))
+        if build is None:
+            return index_status(None, None, self._fingerprint[1])
+        searcher = self._searcher
+        manifest = searcher.ix.manifest if searcher is not None and self._build == build else OpenIndex.read_manifest(build)
+        return index_status(build, manifest, self._fingerprint[1])
+
+    @property
+    def index_stale(self) -> bool:
+        """True when `kb index` should run: no index, or one analysed differently from what the rules configure."""
+        return self.index_status().stale
+
     def build_index(self, progress: bool = False) -> Path:
         """Build the search index for the current articles and switch to it."""
-        build = build_index(self.library, self.index_dir, self.embedder, progress=progress)
+        build = build_index(self.library, self.index_dir, self.embedder, self.analyzer(), progress=progress)
         self._searcher = None
         return build
 

@@ -21,7 +21,6 @@ from whoosh.query import Term
 from kb.rules.lexicon import TermMatcher
 from kb.rules.lexicon import is_chinese
 from kb.rules.lexicon import normalize
-from kb.search.analysis import mixed_analyzer
 from kb.search.spelling import Speller
 
 FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
@@ -89,7 +88,7 @@ class Searcher:
         self.library = library
         self.embedder = embedder
         self.bridge = Bridge(glossary)
-        self.analyzer = mixed_analyzer()
+        self.analyzer = opened.analyzer  # the build's: query-time analysis is index-time analysis
         self.known_words = known_words
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
@@ -136,7 +135,7 @@ class Searcher:
 
     def _query(self, text: str):
         """OR of every query word over the weighted fields; a quoted part must also appear as an exact phrase."""
-        words = [t.text for t in self.analyzer(text)]
+        words = self.analyzer.terms(text)
         clauses = [Term(f, w, boost=b) for w in dict.fromkeys(words) for f, b in FIELDS.items()]
         for m in _QUOTED.finditer(text):
             phrase = self._phrase(m.group(1) or m.group(2))
@@ -152,7 +151,7 @@ class Searcher:
     def _phrase(self, text: str) -> list[str]:
         """The words of a phrase, one per position: a long Chinese word's dictionary sub-words share its position."""
         words, last = [], None
-        for token in self.analyzer(text, positions=True):
+        for token in self.analyzer.tokens(text):
             if token.pos != last:
                 words.append(token.text)
                 last = token.pos

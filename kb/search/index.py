@@ -10,6 +10,7 @@ import datetime as dt
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,15 +21,17 @@ from whoosh.fields import KEYWORD
 from whoosh.fields import TEXT
 from whoosh.fields import Schema
 
+from kb.search.analysis import Analyzer
+from kb.search.analysis import analyzer_for
 from kb.search.analysis import mixed_analyzer
 
 POINTER = "CURRENT"
 KEEP_BUILDS = 2
 
 
-def make_schema() -> Schema:
+def make_schema(analyzer: Analyzer) -> Schema:
     """Fields and boosts: titles and error messages weigh most, the body least."""
-    an = mixed_analyzer()
+    an = mixed_analyzer(analyzer)
     return Schema(
         id=ID(stored=True, unique=True), key=ID(stored=True), lang=ID(stored=True),
         software=ID(stored=True), category=ID(stored=True),
@@ -56,8 +59,9 @@ def current_build(index_dir: Path) -> Path | None:
     return build if build.is_dir() else None
 
 
-def build_index(library, index_dir: str | Path, embedder, progress: bool = False) -> Path:
-    """Build a new index folder for `library` and switch `CURRENT` to it; return the folder."""
+def build_index(library, index_dir: str | Path, embedder, analyzer: Analyzer, progress: bool = False) -> Path:
+    """Build a new index folder for `library` with `analyzer` and switch `CURRENT` to it; return the folder.
+    The manifest records the analyzer (word list and fingerprint), so queries are analysed the same way."""
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
     previous = _load_vectors(current_build(index_dir), embedder.name)
@@ -67,7 +71,7 @@ def build_index(library, index_dir: str | Path, embedder, progress: bool = False
     articles = sorted(library.articles.values(), key=lambda a: a.id)
 
     (tmp / "whoosh").mkdir()
-    ix = whoosh_index.create_in(str(tmp / "whoosh"), make_schema())
+    ix = whoosh_index.create_in(str(tmp / "whoosh"), make_schema(analyzer))
     with ix.writer() as writer:
         for a in articles:
             writer.add_document(
@@ -92,8 +96,8 @@ def build_index(library, index_dir: str | Path, embedder, progress: bool = False
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
     np.save(tmp / "vectors.npy", matrix)
     (tmp / "passages.json").write_text(json.dumps(rows, ensure_ascii=False))
-    manifest = {"model": embedder.name, "articles": len(articles), "passages": len(rows), "embedded": todo,
-                "built_at": dt.datetime.now(dt.UTC).isoformat()}
+    manifest = {"model": embedder.name, "analyzer": analyzer.describe(), "articles": len(articles), "passages": len(rows),
+                "embedded": todo, "built_at": dt.datetime.now(dt.UTC).isoformat()}
     (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     tmp.rename(index_dir / name)
     _switch(index_dir, name)
@@ -131,6 +135,29 @@ def _load_vectors(build: Path | None, model_name: str) -> dict:
     return {k: np.vstack(v) for k, v in found.items()}
 
 
+@dataclass(frozen=True)
+class IndexStatus:
+    """Whether the build in use still fits the configuration; `reasons` says why not, for the site and `kb`."""
+
+    build: Path | None
+    stale: bool
+    reasons: tuple[str, ...] = ()
+
+
+def index_status(build: Path | None, manifest: dict | None, analyzer_fingerprint: str) -> IndexStatus:
+    """Compare a build's manifest with the configured analyzer's fingerprint."""
+    if build is None or manifest is None:
+        return IndexStatus(None, True, ("no search index yet: run `kb index`",))
+    reasons = []
+    recorded = (manifest.get("analyzer") or {}).get("fingerprint")
+    if recorded is None:
+        reasons.append("the index was built before its analyzer was recorded: run `kb index`")
+    elif recorded != analyzer_fingerprint:
+        reasons.append("the analyzer changed since the index was built (glossary words, jieba or its dictionary, "
+                       "or the analysis code): run `kb index`")
+    return IndexStatus(build, bool(reasons), tuple(reasons))
+
+
 class OpenIndex:
     """One build, opened for searching: the whoosh index, passages and their vectors."""
 
@@ -139,4 +166,16 @@ class OpenIndex:
         self.whoosh = whoosh_index.open_dir(str(build / "whoosh"))
         self.passages = json.loads((build / "passages.json").read_text())
         self.vectors = np.load(build / "vectors.npy")
-        self.manifest = json.loads((build / "manifest.json").read_text())
+        self.manifest = self.read_manifest(build) or {}
+        # Queries are analysed with the build's own word list, so they are cut exactly as its articles were.
+        # A build from before the analyzer recorded it was made with jieba's stock dictionary alone.
+        recorded = self.manifest.get("analyzer") or {}
+        self.analyzer = analyzer_for(recorded.get("words", ()))
+        self.fingerprint = recorded.get("fingerprint")
+
+    @staticmethod
+    def read_manifest(build: Path) -> dict | None:
+        try:
+            return json.loads((build / "manifest.json").read_text())
+        except (OSError, ValueError):
+            return None
