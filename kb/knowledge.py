@@ -19,6 +19,7 @@ from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
 from kb.rules.intake import intake_for
+from kb.search import registry
 from kb.search.analysis import Analyzer
 from kb.search.analysis import analyzer_for
 from kb.search.analysis import fingerprint
@@ -26,11 +27,12 @@ from kb.search.analysis import glossary_words
 from kb.search.hybrid import MODES
 from kb.search.hybrid import Searcher
 from kb.search.index import IndexStatus
-from kb.search.index import OpenIndex
+from kb.search.index import OpenBuild
 from kb.search.index import build_index
 from kb.search.index import current_build
 from kb.search.index import index_status
-from kb.search.semantic import Embedder
+from kb.search.index import read_manifest
+from kb.search.protocols import Embedder
 from kb.search.spelling import rule_words
 
 log = logging.getLogger(__name__)
@@ -40,15 +42,20 @@ MAX_QUERY = 500
 class KnowledgeBase:
     """Rules, articles and search over three folders; safe to share between threads."""
 
-    def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None, embedder: Embedder | None = None):
+    def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None,
+                 embedder: Embedder | str | None = "minilm", keyword_backend: str = "whoosh"):
+        """`embedder` is an Embedder, the registry name of one (read from `model_path`, default its own model), or
+        None for keyword-only search (no model, no torch); `keyword_backend` is a registry name
+        (kb.search.registry)."""
         self.rules_dir, self.articles_dir, self.index_dir = Path(rules_dir), Path(articles_dir), Path(index_dir)
-        self.embedder = embedder or Embedder(model_path)
+        self.embedder: Embedder | None = registry.embedder(embedder, model_path) if isinstance(embedder, str) else embedder
+        self.keyword_backend = registry.keyword_backend(keyword_backend)
         self._lock = threading.Lock()
         self.book = load_rulebook(self.rules_dir)  # no last good version yet: a broken start fails loudly
         self.rule_problems: list = []
         self.library = load_library(self.articles_dir, self.topics)
         self._searcher: Searcher | None = None
-        self._build: Path | None = None
+        self._opened: OpenBuild | None = None
         self._fingerprint: tuple = (None, None)  # (book, fingerprint of its analyzer), computed when asked
         self._stamp = self._files_stamp()
         self._checked = time.monotonic()
@@ -89,29 +96,31 @@ class KnowledgeBase:
         return len(files), max((p.stat().st_mtime_ns for p in files), default=0)
 
     def analyzer(self) -> Analyzer:
-        """The search analyzer the current rules configure (the glossary's Chinese words): what the next build uses."""
+        """The search analyzer the current rules configure (the glossary's short Chinese terms): what the next build
+        uses. Searches use the analyzer the build in use recorded."""
         return analyzer_for(glossary_words(self.book.glossary))
 
     def index_status(self) -> IndexStatus:
-        """Whether the build in use was made with the analyzer the rules configure now; stale means run `kb index`."""
+        """Whether the build in use was made with the analyzer the rules configure now, the configured keyword
+        backend and embedder; `stale` means `kb index` should run, `reasons` says why (for the site to show)."""
         build = current_build(self.index_dir)
         book = self.book
         if self._fingerprint[0] is not book:
             self._fingerprint = (book, fingerprint(glossary_words(book.glossary)))
-        if build is None:
-            return index_status(None, None, self._fingerprint[1])
-        searcher = self._searcher
-        manifest = searcher.ix.manifest if searcher is not None and self._build == build else OpenIndex.read_manifest(build)
-        return index_status(build, manifest, self._fingerprint[1])
+        opened = self._opened
+        manifest = opened.manifest if opened is not None and opened.build == build else build and read_manifest(build)
+        return index_status(build, manifest, analyzer_fingerprint=self._fingerprint[1], keyword=self.keyword_backend.name,
+                            embedder=self.embedder.name if self.embedder is not None else None)
 
     @property
     def index_stale(self) -> bool:
-        """True when `kb index` should run: no index, or one analysed differently from what the rules configure."""
+        """True when `kb index` should run (see index_status)."""
         return self.index_status().stale
 
     def build_index(self, progress: bool = False) -> Path:
-        """Build the search index for the current articles and switch to it."""
-        build = build_index(self.library, self.index_dir, self.embedder, self.analyzer(), progress=progress)
+        """Build the search index for the current articles and switch to it (keyword-only without an embedder)."""
+        build = build_index(self.library, self.index_dir, analyzer=self.analyzer(), keyword=self.keyword_backend,
+                            embedder=self.embedder, progress=progress)
         self._searcher = None
         return build
 
@@ -121,10 +130,14 @@ class KnowledgeBase:
         if build is None:
             raise NotFound("no search index yet: run `kb index`")
         with self._lock:
-            if self._searcher is None or build != self._build:
+            stale = self._opened
+            if stale is None or stale.build != build:
+                self._opened, self._searcher = OpenBuild(build), None
+                if stale is not None:
+                    stale.close()  # searches still running on it finish; their whoosh searchers close after
+            if self._searcher is None:  # a new build, or rules and articles reloaded
                 book = self.book
-                self._searcher = Searcher(OpenIndex(build), self.library, self.embedder, book.glossary, rule_words(book))
-                self._build = build
+                self._searcher = Searcher(self._opened, self.library, self.embedder, book.glossary, rule_words(book))
             return self._searcher
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,

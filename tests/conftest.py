@@ -13,7 +13,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.rules.book import load_rulebook  # noqa: E402
-from kb.search.semantic import Embedder  # noqa: E402
+from kb.search.registry import embedder as make_embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -53,7 +53,7 @@ def book():
 @pytest.fixture(scope="session")
 def embedder():
     """The real bundled embedding model, loaded once."""
-    return Embedder(os.environ.get("KB_MODEL_PATH") or None)
+    return make_embedder("minilm", os.environ.get("KB_MODEL_PATH") or None)
 
 
 @pytest.fixture(scope="session")

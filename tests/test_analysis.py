@@ -1,4 +1,5 @@
-"""The search analyzer: one tokenizer of its own, the same at index and at query time, and a fingerprint."""
+"""The search analyzer: one tokenizer of its own, the same at index and at query time, and a fingerprint.
+The indexes here are keyword-only (embedder=None): no model is loaded."""
 
 from __future__ import annotations
 
@@ -23,20 +24,6 @@ from tests.conftest import ROOT
 from tests.conftest import RULES
 
 
-class NoVectors:
-    """An embedder that embeds nothing, so these tests build keyword indexes without loading a model."""
-
-    name = "none"
-
-    def encode(self, texts, progress=False):
-        import numpy as np
-
-        return np.zeros((len(texts), 1), dtype=np.float32)
-
-    def covers(self, text):
-        return True
-
-
 def test_positions_are_consecutive_tokens_not_character_offsets(book):
     tokens = analyzer_for(glossary_words(book.glossary)).tokens("远程桌面 连接失败")
     positions = sorted({t.pos for t in tokens})
@@ -52,8 +39,7 @@ def test_index_and_query_agree_after_the_intake_is_built(tmp_path):
         sys.path.insert(0, {str(ROOT)!r})
         from kb.knowledge import KnowledgeBase
         from kb.rules.intake import intake_for
-        from tests.test_analysis import NoVectors
-        kb = KnowledgeBase({str(RULES)!r}, {str(ARTICLES)!r}, {str(tmp_path)!r}, embedder=NoVectors())
+        kb = KnowledgeBase({str(RULES)!r}, {str(ARTICLES)!r}, {str(tmp_path)!r}, embedder=None)
         kb.build_index()
         intake_for(kb.book).read("提工单时严重性选哪个")
         hits = kb.search('"提工单时"', mode="keyword")
@@ -74,7 +60,7 @@ def test_the_intake_has_its_own_tokenizer(book):
 
 
 def test_the_query_analyzer_is_the_build_s_word_list(tmp_path, book):
-    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=NoVectors())
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=None)
     build = kb.build_index()
     recorded = json.loads((build / "manifest.json").read_text())["analyzer"]
     assert recorded["words"] == list(glossary_words(book.glossary))
@@ -104,7 +90,7 @@ def test_the_glossary_words_are_its_short_chinese_terms_only(book):
 
 
 def test_an_index_analysed_with_other_words_is_stale_until_rebuilt(tmp_path):
-    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=NoVectors())
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=None)
     assert kb.index_stale and "kb index" in kb.index_status().reasons[0]
     kb.build_index()
     assert not kb.index_stale and kb.index_status().reasons == ()

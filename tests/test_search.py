@@ -1,3 +1,10 @@
+import json
+import re
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -6,10 +13,24 @@ from kb.evaluation import check_thresholds
 from kb.evaluation import evaluate
 from kb.evaluation import load_queries
 from kb.evaluation import score_ranking
+from kb.knowledge import KnowledgeBase
 from kb.rules.lexicon import is_chinese
+from kb.search.analysis import analyzer_for
+from kb.search.analysis import glossary_words
 from kb.search.index import build_index
+from kb.search.index import builds
 from kb.search.index import current_build
+from kb.search.protocols import Embedder
+from kb.search.protocols import KeywordBackend
+from kb.search.protocols import KeywordIndex
+from kb.search.registry import UnknownImplementation
+from kb.search.registry import embedder as make_embedder
+from kb.search.registry import keyword_backend
+from kb.search.snippets import highlight
+from tests.conftest import ARTICLES
 from tests.conftest import DATA
+from tests.conftest import ROOT
+from tests.conftest import RULES
 
 
 def test_quoted_phrases_work_in_both_languages(knowledge):
@@ -59,8 +80,9 @@ def test_unrelated_queries_find_nothing(knowledge, query):
 
 
 def test_rebuild_reembeds_only_changed_articles(knowledge, tmp_path):
-    build_index(knowledge.library, tmp_path, knowledge.embedder, knowledge.analyzer())
-    second = build_index(knowledge.library, tmp_path, knowledge.embedder, knowledge.analyzer())
+    kwargs = {"analyzer": knowledge.analyzer(), "keyword": knowledge.keyword_backend, "embedder": knowledge.embedder}
+    build_index(knowledge.library, tmp_path, **kwargs)
+    second = build_index(knowledge.library, tmp_path, **kwargs)
     assert current_build(tmp_path) == second
     assert '"embedded": []' in (second / "manifest.json").read_text().replace("\n", "")
 
@@ -91,3 +113,128 @@ FLOOR = {
     "hybrid:all:recall@1": 0.86, "hybrid:all:ndcg@10": 0.91,
     "assistant:scope_accuracy": 0.83, "assistant:software_accuracy": 0.84,
 }
+
+
+# ---------------------------------------------------------------- the seams: registry, keyword-only, index folders
+
+
+def test_the_registry_names_what_it_knows():
+    with pytest.raises(UnknownImplementation, match=r"unknown keyword backend 'lucene'; known: whoosh"):
+        keyword_backend("lucene")
+    with pytest.raises(UnknownImplementation, match=r"unknown embedder 'e5'; known: minilm"):
+        make_embedder("e5")
+    assert isinstance(keyword_backend("whoosh"), KeywordBackend)
+
+
+def test_the_configured_implementations_satisfy_the_protocols(knowledge):
+    assert isinstance(knowledge.embedder, Embedder)
+    assert knowledge.embedder.min_similarity == 0.2 and knowledge.embedder.query_prefix == ""
+    assert knowledge.embedder.dimension == 384
+    vec = knowledge.embedder.embed_query("sshd fails to start")
+    assert vec.dtype == np.float32 and abs(float(np.linalg.norm(vec)) - 1) < 1e-5
+    assert isinstance(knowledge.searcher().keyword, KeywordIndex)
+
+
+def test_the_manifest_names_the_backend_the_analyzer_and_the_embedder(knowledge):
+    manifest = knowledge.searcher().ix.manifest
+    assert manifest["keyword"] == {"backend": "whoosh"}
+    assert manifest["embedder"] == {"name": knowledge.embedder.name, "dimension": 384}
+    assert make_embedder("minilm").name == "all-MiniLM-L6-v2"  # not the bundled folder's name, "model"
+    assert manifest["analyzer"]["fingerprint"] == knowledge.analyzer().fingerprint
+    assert manifest["analyzer"]["words"] == list(knowledge.analyzer().words)
+    assert not knowledge.index_stale
+
+
+def test_hybrid_results_say_which_rankings_were_fused(knowledge):
+    assert knowledge.search("sshd fails to start").modes_used == ("keyword", "semantic")
+    assert knowledge.search("sshd fails to start", mode="keyword").modes_used == ("keyword",)
+    assert knowledge.search("sshd fails to start").fallback is None
+
+
+def test_keyword_only_search_never_imports_torch(tmp_path):
+    """embedder=None is keyword-only search: the web tests' fast lane. Semantic and hybrid fall back, and say so."""
+    script = textwrap.dedent(f"""
+        import json, sys
+        sys.path.insert(0, {str(ROOT)!r})
+        from kb.knowledge import KnowledgeBase
+        kb = KnowledgeBase({str(RULES)!r}, {str(ARTICLES)!r}, {str(tmp_path)!r}, embedder=None)
+        kb.build_index()
+        hits = kb.search("sshd fails to start", mode="hybrid")
+        semantic = kb.search("sshd 启动失败", mode="semantic")
+        print(json.dumps({{"first": hits[0].software, "modes": hits.modes_used, "fallback": hits.fallback,
+                          "semantic": [semantic.modes_used, len(semantic)], "stale": kb.index_stale,
+                          "heavy": sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "sentence_transformers",
+                                                                                        "transformers"))}}))
+    """)
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode == 0, run.stderr
+    out = json.loads(run.stdout.splitlines()[-1])
+    assert out["heavy"] == []
+    assert out["first"] == "ssh" and out["modes"] == ["keyword"]
+    assert out["fallback"] == "no embedder is configured"
+    assert out["semantic"][0] == ["keyword"] and out["semantic"][1] > 0
+    assert out["stale"] is False
+
+
+def test_an_embedder_the_build_was_not_made_with_falls_back_to_keyword(knowledge, tmp_path):
+    keyword_only = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=None)
+    keyword_only.build_index()
+    with_model = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=knowledge.embedder)
+    status = with_model.index_status()
+    assert status.stale and "built without an embedder" in status.reasons[0]
+    hits = with_model.search("sshd fails to start", mode="semantic")
+    assert hits.modes_used == ("keyword",) and hits.fallback == "the index was built without an embedder"
+    assert hits[0].software == "ssh"
+
+
+def test_unfinished_builds_are_never_served_and_two_finished_ones_are_kept(tmp_path):
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=None)
+    first = kb.build_index()
+    dead = tmp_path / "build-29990101T000000000000.tmp"  # newer than any real build, left by a build that died
+    dead.mkdir()
+    (dead / "manifest.json").write_text("{}")
+    assert builds(tmp_path) == [first] and current_build(tmp_path) == first
+    (tmp_path / "CURRENT").write_text(dead.name)
+    assert current_build(tmp_path) == first  # a pointer to an unfinished build is not followed
+    second, third = kb.build_index(), kb.build_index()
+    assert not dead.exists()
+    assert builds(tmp_path) == [second, third] and current_build(tmp_path) == third
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("build-")) == [second.name, third.name]
+
+
+def test_a_failed_build_leaves_nothing_behind_and_the_old_one_serving(tmp_path, monkeypatch):
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=None)
+    first = kb.build_index()
+
+    def broken(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(kb.keyword_backend, "build", broken)
+    with pytest.raises(OSError):
+        kb.build_index()
+    assert current_build(tmp_path) == first
+    assert not list(tmp_path.glob("build-*.tmp"))
+
+
+# ---------------------------------------------------------------- snippets
+
+
+def test_snippets_mark_the_analysed_terms_in_escaped_text(book):
+    analyzer = analyzer_for(glossary_words(book.glossary))
+    text = "Run <sshd -t> & check: sshd fails to start when sshd_config is broken"
+    out = highlight(analyzer, text, analyzer.terms("failing sshd"))
+    assert out == ('Run &lt;<mark class="hl">sshd</mark> -t&gt; &amp; check: <mark class="hl">sshd</mark> '
+                   '<mark class="hl">fails</mark> to start when sshd_config is broken')
+    text = "修改配置后远程桌面连不上，请检查"
+    # 远程桌面 and its dictionary sub-words are one mark; a sub-word alone marks itself
+    assert highlight(analyzer, text, analyzer.terms("远程桌面")) == '修改配置后<mark class="hl">远程桌面</mark>连不上，请检查'
+    assert highlight(analyzer, text, analyzer.terms("桌面")) == '修改配置后远程<mark class="hl">桌面</mark>连不上，请检查'
+    assert highlight(analyzer, text, analyzer.terms("nginx")) == ""
+
+
+def test_long_texts_give_short_fragments_joined_by_an_ellipsis(book):
+    analyzer = analyzer_for(glossary_words(book.glossary))
+    filler = " ".join(f"word{i}" for i in range(200))
+    out = highlight(analyzer, f"alpha {filler} beta {filler} gamma", analyzer.terms("alpha beta gamma"), top=2)
+    parts = out.split(" … ")
+    assert len(parts) == 2 and all(len(re.sub(r"<[^>]+>", "", p)) <= 220 for p in parts)

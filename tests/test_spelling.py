@@ -10,9 +10,7 @@ from kb.search.spelling import rule_words
 
 @pytest.fixture(scope="module")
 def speller(knowledge):
-    searcher = knowledge.searcher()
-    with searcher.ix.whoosh.reader() as reader:
-        yield Speller(reader, rule_words(knowledge.book))
+    return Speller(knowledge.searcher().keyword, rule_words(knowledge.book))
 
 
 @pytest.mark.parametrize(("typed", "meant"), [

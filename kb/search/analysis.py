@@ -26,9 +26,6 @@ from functools import lru_cache
 
 import jieba
 from whoosh.analysis import STOP_WORDS
-from whoosh.analysis import StemFilter
-from whoosh.analysis import Token as WhooshToken
-from whoosh.analysis import Tokenizer as WhooshTokenizer
 from whoosh.lang.porter import stem
 
 jieba.setLogLevel(logging.WARNING)
@@ -170,46 +167,14 @@ def analyzer_for(words: Iterable[str]) -> Analyzer:
     return _analyzer(tuple(sorted(set(words))))
 
 
-_stem_ascii = stem_word  # the name the schemas of earlier builds pickled
 
+def __getattr__(name: str):
+    """Whoosh pickles its analyzer into the index: earlier builds name kb.search.analysis.MixedTokenizer and
+    _stem_ascii, so opening one (it is reported stale, see KnowledgeBase.index_status) must still find them."""
+    if name == "MixedTokenizer":
+        from kb.search.whoosh_backend import MixedTokenizer
 
-class MixedTokenizer(WhooshTokenizer):
-    """Whoosh's view of an Analyzer: its tokens, unstemmed (stemming is the morphological filter after it, so that
-    whoosh's spelling field gets whole words). Pickled into the schema as its word list only."""
-
-    def __init__(self, analyzer: Analyzer | None = None):
-        self._analyzer = analyzer
-        self.words = analyzer.words if analyzer else ()
-
-    def __getstate__(self):
-        return {"words": self.words}
-
-    def __setstate__(self, state):
-        self.words, self._analyzer = tuple(state.get("words", ())), None
-
-    def __eq__(self, other):
-        return type(other) is type(self) and other.words == self.words
-
-    __hash__ = None
-
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, tokenize=True, mode="", **kwargs):
-        if self._analyzer is None:
-            self._analyzer = analyzer_for(self.words)
-        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        for t in self._analyzer.tokens(value, stem=False, stops=not removestops):
-            token.text = t.text
-            token.boost = 1.0
-            token.stopped = t.stopped
-            if keeporiginal:
-                token.original = t.text
-            if positions:
-                token.pos = start_pos + t.pos
-            if chars:
-                token.startchar, token.endchar = start_char + t.start, start_char + t.end
-            yield token
-
-
-def mixed_analyzer(analyzer: Analyzer):
-    """The whoosh analyzer of `analyzer`: its tokens, then Porter stemming as whoosh's morphological filter."""
-    return MixedTokenizer(analyzer) | StemFilter(stemfn=stem_word)
+        return MixedTokenizer
+    if name == "_stem_ascii":
+        return stem_word
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
