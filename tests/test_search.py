@@ -20,8 +20,10 @@ from kb.search.analysis import glossary_words
 from kb.search.index import build_index
 from kb.search.index import builds
 from kb.search.index import current_build
+from kb.search.protocols import FIELD_WEIGHTS
 from kb.search.protocols import Embedder
 from kb.search.protocols import KeywordBackend
+from kb.search.protocols import KeywordDoc
 from kb.search.protocols import KeywordIndex
 from kb.search.registry import UnknownImplementation
 from kb.search.registry import embedder as make_embedder
@@ -238,3 +240,34 @@ def test_long_texts_give_short_fragments_joined_by_an_ellipsis(book):
     out = highlight(analyzer, f"alpha {filler} beta {filler} gamma", analyzer.terms("alpha beta gamma"), top=2)
     parts = out.split(" … ")
     assert len(parts) == 2 and all(len(re.sub(r"<[^>]+>", "", p)) <= 220 for p in parts)
+
+
+# ---------------------------------------------------------------- field weights
+
+
+def _weights_library(tmp_path):
+    """One document per field, each with the word `alpha` in that field only; every field of every document is
+    three words long, so BM25F sees the same term frequency, length and idf in each field."""
+    filler = iter(f"filler{chr(97 + i)}{chr(97 + j)}" for i in range(26) for j in range(26))
+    docs = []
+    for target in FIELD_WEIGHTS:
+        text = {f: " ".join(["alpha" if f == target else next(filler), next(filler), next(filler)]) for f in FIELD_WEIGHTS}
+        docs.append(KeywordDoc(target, target, "en", "ssh", "troubleshooting", text["title"], text["summary"],
+                               (text["symptoms"],), tuple(text["tags"].split()), text["body"]))
+    backend = keyword_backend("whoosh")
+    analyzer = analyzer_for(())
+    backend.build(docs, tmp_path, analyzer)
+    return backend.open(tmp_path, analyzer)
+
+
+def test_the_field_weights_in_force_are_the_documented_ones(tmp_path):
+    """README: title 3, symptoms 2.5, tags 2, summary 1.5, body 1. They were applied twice (the schema's field_boost
+    inside BM25's saturation, and the query's boost on top), so the weights in force were other ones."""
+    documented = re.search(r"Field weights: (.*?body [\d.]+)", (ROOT / "README.md").read_text(), re.S).group(1)
+    assert {f: float(w) for f, w in re.findall(r"(\w+) ([\d.]+)", documented)} == dict(FIELD_WEIGHTS)
+    index = _weights_library(tmp_path)
+    scores = {hit.id: hit.score for hit in index.search("alpha")}
+    assert set(scores) == set(FIELD_WEIGHTS)
+    for field, weight in FIELD_WEIGHTS.items():
+        assert scores[field] / scores["body"] == pytest.approx(weight, rel=1e-6), field
+    index.close()

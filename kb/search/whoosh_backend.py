@@ -73,14 +73,13 @@ def make_schema(analyzer: Analyzer) -> Schema:
     """Stored: only what a hit names (id, topic, language). The text fields carry no field_boost: the weights are
     applied once, by the query (FIELD_WEIGHTS)."""
     an = MixedTokenizer(analyzer) | StemFilter(stemfn=stem_word)
-    boosts = {"title": 3.0, "summary": 1.5, "symptoms": 2.5, "tags": 2.0, "body": 1.0}
     return Schema(
         id=ID(stored=True, unique=True), key=ID(stored=True), lang=ID(stored=True), software=ID, category=ID,
-        title=TEXT(analyzer=an, field_boost=boosts["title"], phrase=True),
-        summary=TEXT(analyzer=an, field_boost=boosts["summary"], phrase=True),
-        symptoms=TEXT(analyzer=an, field_boost=boosts["symptoms"], phrase=True),
-        tags=TEXT(analyzer=an, field_boost=boosts["tags"]),
-        body=TEXT(analyzer=an, field_boost=boosts["body"], phrase=True, spelling=True),
+        title=TEXT(analyzer=an, phrase=True),
+        summary=TEXT(analyzer=an, phrase=True),
+        symptoms=TEXT(analyzer=an, phrase=True),
+        tags=TEXT(analyzer=an),
+        body=TEXT(analyzer=an, phrase=True, spelling=True),
     )
 
 
@@ -139,7 +138,9 @@ class WhooshIndex:
                     for hit in results]
 
     def _query(self, text: str):
-        """OR of every query word over the weighted fields; a quoted part must also appear as an exact phrase."""
+        """OR of every query word over the weighted fields; a quoted part must also appear as an exact phrase.
+        The field weights are applied here and only here (a Term's boost multiplies its BM25F score): a schema
+        field_boost would also scale term frequencies inside BM25's saturation, and weigh twice."""
         words = self.analyzer.terms(text)
         clauses = [Term(f, w, boost=b) for w in dict.fromkeys(words) for f, b in FIELD_WEIGHTS.items()]
         for m in _QUOTED.finditer(text):
