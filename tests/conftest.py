@@ -64,6 +64,14 @@ def knowledge(tmp_path_factory, embedder):
     return kb
 
 
+@pytest.fixture(scope="session")
+def keyword_knowledge(tmp_path_factory):
+    """The same over a keyword-only index (embedder=None): no model is loaded, builds take seconds."""
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp("keyword-index"), embedder=None)
+    kb.build_index()
+    return kb
+
+
 @pytest.fixture
 def app(knowledge, tmp_path):
     """The site over the shared knowledge base and a fresh SQLite store (CSRF off; the browser tests keep it on)."""

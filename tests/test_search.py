@@ -1,5 +1,6 @@
 import json
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -17,6 +18,7 @@ from kb.knowledge import KnowledgeBase
 from kb.rules.lexicon import is_chinese
 from kb.search.analysis import analyzer_for
 from kb.search.analysis import glossary_words
+from kb.search.index import OpenBuild
 from kb.search.index import build_index
 from kb.search.index import builds
 from kb.search.index import current_build
@@ -86,7 +88,23 @@ def test_rebuild_reembeds_only_changed_articles(knowledge, tmp_path):
     build_index(knowledge.library, tmp_path, **kwargs)
     second = build_index(knowledge.library, tmp_path, **kwargs)
     assert current_build(tmp_path) == second
-    assert '"embedded": []' in (second / "manifest.json").read_text().replace("\n", "")
+    assert json.loads((second / "manifest.json").read_text())["embedded"] == []
+
+
+def test_a_new_word_list_reanalyses_every_article_and_reuses_the_vectors(knowledge, tmp_path):
+    kwargs = {"keyword": knowledge.keyword_backend, "embedder": knowledge.embedder}
+    shipped = current_build(knowledge.index_dir)
+    shutil.copytree(shipped, tmp_path / shipped.name)  # the session's build, made with the glossary's words
+    other = analyzer_for((*knowledge.analyzer().words, "提工单时"))
+    build = build_index(knowledge.library, tmp_path, analyzer=other, **kwargs)
+    manifest = json.loads((build / "manifest.json").read_text())
+    assert manifest["embedded"] == [] and manifest["analyzer"]["fingerprint"] == other.fingerprint
+    opened = OpenBuild(build)
+    assert opened.analyzer is other
+    # every article was analysed with the new words: 提工单时 is one word now, at index and at query time
+    assert [t.text for t in other.tokens("提工单时")] == ["提工单时", "工单"]
+    assert [h.key for h in opened.keyword.search('"提工单时"')] == ["plans-choosing-severity"]
+    opened.close()
 
 
 def test_search_command_prints_json(knowledge):
