@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import re
 import shutil
@@ -10,6 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from kb.cli import cli
+from kb.content.articles import Library
 from kb.evaluation import check_thresholds
 from kb.evaluation import evaluate
 from kb.evaluation import load_queries
@@ -84,11 +86,16 @@ def test_unrelated_queries_find_nothing(knowledge, query):
 
 
 def test_rebuild_reembeds_only_changed_articles(knowledge, tmp_path):
+    shipped = current_build(knowledge.index_dir)
+    shutil.copytree(shipped, tmp_path / shipped.name)  # a previous build, without embedding everything again
     kwargs = {"analyzer": knowledge.analyzer(), "keyword": knowledge.keyword_backend, "embedder": knowledge.embedder}
-    build_index(knowledge.library, tmp_path, **kwargs)
     second = build_index(knowledge.library, tmp_path, **kwargs)
     assert current_build(tmp_path) == second
     assert json.loads((second / "manifest.json").read_text())["embedded"] == []
+    changed = next(iter(knowledge.library.articles.values()))
+    library = Library({**knowledge.library.articles, changed.id: dataclasses.replace(changed, digest="edited")})
+    third = build_index(library, tmp_path, **kwargs)
+    assert json.loads((third / "manifest.json").read_text())["embedded"] == [changed.id]
 
 
 def test_a_new_word_list_reanalyses_every_article_and_reuses_the_vectors(knowledge, tmp_path):
