@@ -5,7 +5,7 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test setup index
+.PHONY: run test test-fast setup index catalogues
 
 setup: $(STAMP) $(CATALOGUES)
 
@@ -29,3 +29,13 @@ run: index
 test: setup
 	.venv/bin/ruff check kb webapp tests
 	$(PY) -m pytest -q
+
+# The everyday lane: no embedding model, browser or second database (about a minute).
+test-fast: setup
+	.venv/bin/ruff check kb webapp tests
+	$(PY) -m pytest -q -m "not slow"
+
+# After changing a UI string: extract them all and merge the Chinese catalogue (then translate the new entries).
+catalogues: setup
+	.venv/bin/pybabel -q extract --no-location --omit-header --sort-output -F webapp/babel.cfg -k _l -o webapp/translations/messages.pot webapp
+	.venv/bin/pybabel -q update --no-location --omit-header --no-fuzzy-matching -i webapp/translations/messages.pot -d webapp/translations

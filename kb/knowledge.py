@@ -22,11 +22,19 @@ from kb.rules.engine import decide
 from kb.rules.intake import intake_for
 from kb.rules.render import render_decision
 from kb.rules.views import DecisionView
+from kb.search import registry
+from kb.search.analysis import Analyzer
+from kb.search.analysis import analyzer_for
+from kb.search.analysis import fingerprint
+from kb.search.analysis import glossary_words
 from kb.search.hybrid import Searcher
-from kb.search.index import OpenIndex
+from kb.search.index import IndexStatus
+from kb.search.index import OpenBuild
 from kb.search.index import build_index
 from kb.search.index import current_build
-from kb.search.semantic import Embedder
+from kb.search.index import index_status
+from kb.search.index import read_manifest
+from kb.search.protocols import Embedder
 from kb.search.spelling import rule_words
 
 log = logging.getLogger(__name__)
@@ -35,22 +43,30 @@ log = logging.getLogger(__name__)
 class KnowledgeBase:
     """Rules, articles and search over three folders; safe to share between threads."""
 
-    def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None, embedder: Embedder | None = None):
+    def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None,
+                 embedder: Embedder | str | None = "minilm", keyword_backend: str = "whoosh"):
+        """`embedder` is an Embedder, the registry name of one (read from `model_path`, default its own model), or
+        None for keyword-only search (no model, no torch); `keyword_backend` is a registry name
+        (kb.search.registry)."""
         self.rules_dir, self.articles_dir, self.index_dir = Path(rules_dir), Path(articles_dir), Path(index_dir)
-        self.embedder = embedder or Embedder(model_path)
+        self.embedder: Embedder | None = registry.embedder(embedder, model_path) if isinstance(embedder, str) else embedder
+        self.keyword_backend = registry.keyword_backend(keyword_backend)
         self._lock = threading.Lock()
         self.book = load_rulebook(self.rules_dir)  # no last good version yet: a broken start fails loudly
         self.rule_problems: list = []
         self.library = load_library(self.articles_dir, self.topics)
         self._searcher: Searcher | None = None
-        self._build: Path | None = None
+        self._opened: OpenBuild | None = None
+        self._fingerprint: tuple = (None, None)  # (book, fingerprint of its analyzer), computed when asked
         self._stamp = self._files_stamp()
         self._checked = time.monotonic()
 
     @classmethod
     def from_settings(cls, settings) -> KnowledgeBase:
         """The knowledge base a deployment configures (kb.settings.Settings)."""
-        return cls(settings.rules_dir, settings.articles_dir, settings.index_path, model_path=settings.model_path)
+        return cls(settings.rules_dir, settings.articles_dir, settings.index_path, model_path=settings.model_path,
+                   embedder=None if settings.embedder == "none" else settings.embedder,
+                   keyword_backend=settings.keyword_engine)
 
     @property
     def topics(self) -> set[str]:
@@ -87,9 +103,32 @@ class KnowledgeBase:
         files = [p for folder in (self.rules_dir, self.articles_dir) for p in folder.rglob("*") if p.is_file()]
         return len(files), max((p.stat().st_mtime_ns for p in files), default=0)
 
+    def analyzer(self) -> Analyzer:
+        """The search analyzer the current rules configure (the glossary's short Chinese terms): what the next build
+        uses. Searches use the analyzer the build in use recorded."""
+        return analyzer_for(glossary_words(self.book.glossary))
+
+    def index_status(self) -> IndexStatus:
+        """Whether the build in use was made with the analyzer the rules configure now, the configured keyword
+        backend and embedder; `stale` means `kb index` should run, `reasons` says why (for the site to show)."""
+        build = current_build(self.index_dir)
+        book = self.book
+        if self._fingerprint[0] is not book:
+            self._fingerprint = (book, fingerprint(glossary_words(book.glossary)))
+        opened = self._opened
+        manifest = opened.manifest if opened is not None and opened.build == build else build and read_manifest(build)
+        return index_status(build, manifest, analyzer_fingerprint=self._fingerprint[1], keyword=self.keyword_backend.name,
+                            embedder=self.embedder.name if self.embedder is not None else None)
+
+    @property
+    def index_stale(self) -> bool:
+        """True when `kb index` should run (see index_status)."""
+        return self.index_status().stale
+
     def build_index(self, progress: bool = False) -> Path:
-        """Build the search index for the current articles and switch to it."""
-        build = build_index(self.library, self.index_dir, self.embedder, progress=progress)
+        """Build the search index for the current articles and switch to it (keyword-only without an embedder)."""
+        build = build_index(self.library, self.index_dir, analyzer=self.analyzer(), keyword=self.keyword_backend,
+                            embedder=self.embedder, progress=progress)
         self._searcher = None
         return build
 
@@ -99,10 +138,14 @@ class KnowledgeBase:
         if build is None:
             raise NotReady("no search index yet: run `kb index`")
         with self._lock:
-            if self._searcher is None or build != self._build:
+            stale = self._opened
+            if stale is None or stale.build != build:
+                self._opened, self._searcher = OpenBuild(build), None
+                if stale is not None:
+                    stale.close()  # searches still running on it finish; their whoosh searchers close after
+            if self._searcher is None:  # a new build, or rules and articles reloaded
                 book = self.book
-                self._searcher = Searcher(OpenIndex(build), self.library, self.embedder, book.glossary, rule_words(book))
-                self._build = build
+                self._searcher = Searcher(self._opened, self.library, self.embedder, book.glossary, rule_words(book))
             return self._searcher
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,

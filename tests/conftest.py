@@ -1,4 +1,6 @@
-"""Shared fixtures. The embedding model is loaded once and the shipped index built once per session."""
+"""Shared fixtures: the shipped rules, a keyword-only knowledge base (fast), and the real embedding model with a hybrid
+index (slow), each built once per session. Tests that load the model are marked `slow` here; `pytest -m "not slow"` is
+the everyday lane."""
 
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.rules.book import load_rulebook  # noqa: E402
-from kb.search.semantic import Embedder  # noqa: E402
+from kb.search.registry import embedder as make_embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"
@@ -57,13 +59,22 @@ def book():
 @pytest.fixture(scope="session")
 def embedder():
     """The real bundled embedding model, loaded once."""
-    return Embedder(os.environ.get("KB_MODEL_PATH") or None)
+    return make_embedder("minilm", os.environ.get("KB_MODEL_PATH") or None)
 
 
 @pytest.fixture(scope="session")
-def knowledge(tmp_path_factory, embedder):
-    """A KnowledgeBase over the shipped rules and articles with a freshly built index."""
+def semantic_knowledge(tmp_path_factory, embedder):
+    """A KnowledgeBase over the shipped rules and articles with a freshly built hybrid index (the real model)."""
     kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp("index"), embedder=embedder)
+    kb.build_index()
+    return kb
+
+
+@pytest.fixture(scope="session")
+def knowledge(tmp_path_factory):
+    """The same over a keyword-only index (embedder=None): no model is loaded, the build takes seconds. The web
+    layer's tests run on it; search quality is measured on semantic_knowledge."""
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp("keyword-index"), embedder=None)
     kb.build_index()
     return kb
 
@@ -99,3 +110,11 @@ def open_web_ticket(client, **changes) -> str:
     response = client.post("/tickets/new", data=form)
     assert response.status_code == 302, text_of(response)[:2000]
     return response.headers["Location"]
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the tests that need the embedding model as slow (the browser and PostgreSQL tests are marked where they
+    are), so the fast lane never loads it."""
+    for item in items:
+        if {"embedder", "semantic_knowledge"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -50,6 +50,9 @@ def term_pattern(term: str) -> re.Pattern:
 
 @lru_cache(maxsize=1)
 def _tokenizer() -> jieba.Tokenizer:
+    """The matchers' own jieba tokenizer: TermMatcher adds its short Chinese terms to it. Search must never use it
+    (kb.search.analysis owns one built from a declared word list), or building the intake would change how
+    queries are cut after the index was built."""
     tok = jieba.Tokenizer()
     tok.initialize()
     return tok

@@ -1,8 +1,10 @@
-"""Hybrid search: whoosh keyword ranking and embedding similarity, fused by reciprocal rank.
+"""Hybrid search: keyword ranking and embedding similarity, fused by reciprocal rank.
 
 Results are one per topic (a translation pair), shown in the query's language where it exists.
 Chinese queries the model cannot read are bridged: a glossary from `rules/` renders them in English,
-and the rendering is compared with the English passages.
+and the rendering is compared with the English passages. The keyword index and the embedder are whatever
+kb.search.protocols implementations the build and the configuration name; without an embedder (or with an
+index built without one), semantic and hybrid searches are keyword searches, and `Results` says so.
 """
 
 from __future__ import annotations
@@ -12,26 +14,16 @@ from dataclasses import dataclass
 
 import numpy as np
 from markupsafe import escape
-from whoosh import highlight
-from whoosh.query import And
-from whoosh.query import Or
-from whoosh.query import Phrase
-from whoosh.query import Term
 
 from kb.rules.lexicon import TermMatcher
 from kb.rules.lexicon import is_chinese
 from kb.rules.lexicon import normalize
-from kb.search.analysis import mixed_analyzer
+from kb.search.snippets import article_snippet
 from kb.search.spelling import Speller
 
-FIELDS = {"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0}
 MODES = ("keyword", "semantic", "hybrid")
 RRF_K = 60
-# Below this cosine similarity a passage is unrelated (all-MiniLM-L6-v2: "!!!" peaks at 0.12, "hello" and
-# "今天天气怎么样" near 0.17, a short real "passive mode" at 0.21): rank fusion must not pad a page with noise.
-MIN_SIMILARITY = 0.2
 _CJK = re.compile(r"[\u3400-\u9fff]")
-_QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
 
 
 @dataclass
@@ -52,11 +44,16 @@ class Hit:
 
 
 class Results(list):
-    """Ranked hits, and the spelling correction that was searched as well (None when the query was fine)."""
+    """Ranked hits; the spelling correction that was searched as well (None when the query was fine); the rankings
+    that were fused (`modes_used`: keyword, semantic) and, when semantic search was asked for but could not run,
+    why (`fallback`)."""
 
-    def __init__(self, hits=(), suggestion: str | None = None):
+    def __init__(self, hits=(), suggestion: str | None = None, modes_used: tuple[str, ...] = (),
+                 fallback: str | None = None):
         super().__init__(hits)
         self.suggestion = suggestion
+        self.modes_used = modes_used
+        self.fallback = fallback
 
 
 class Bridge:
@@ -82,15 +79,17 @@ class Bridge:
 
 
 class Searcher:
-    """Searches one opened index build with one embedder."""
+    """Searches one opened build (kb.search.index.OpenBuild) with one embedder, or none."""
 
     def __init__(self, opened, library, embedder, glossary: list[dict], known_words=()):
         self.ix = opened
+        self.keyword = opened.keyword  # a KeywordIndex
+        self.analyzer = opened.analyzer  # the build's: query-time analysis is index-time analysis
         self.library = library
         self.embedder = embedder
         self.bridge = Bridge(glossary)
-        self.analyzer = mixed_analyzer()
         self.known_words = known_words
+        self.no_semantic = _why_no_semantic(opened, embedder)
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
@@ -99,64 +98,36 @@ class Searcher:
         if not query:
             return Results()
         qlang = "zh" if is_chinese(query) else "en"
+        modes = ("keyword", "semantic") if mode == "hybrid" else (mode,)
+        fallback = None
+        if "semantic" in modes and self.no_semantic:
+            modes, fallback = ("keyword",), self.no_semantic
+        corrected = Speller(self.keyword, self.known_words).suggest(query)
+        if corrected:  # customers' typos: search what they meant as well as what they typed
+            query = f"{query} {corrected}"
         ranks: list[dict] = []
         snippets: dict = {}
-        # Keyword hits are highlighted only for the results shown, so the searcher stays open until then.
-        with self.ix.whoosh.searcher() as searcher:
-            corrected = Speller(searcher.reader(), self.known_words).suggest(query)
-            if corrected:  # customers' typos: search what they meant as well as what they typed
-                query = f"{query} {corrected}"
-            if mode in ("keyword", "hybrid"):
-                ranks.append(self._keyword(searcher, query, lang, software, category, snippets))
-            if mode in ("semantic", "hybrid"):
-                ranks.append(self._semantic(query, qlang, lang, software, category, snippets, bridge))
-            fused: dict[str, float] = {}
-            for ranking in ranks:
-                for key, rank in ranking.items():
-                    fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
-            ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
-            # An article removed since the index was built is skipped until the next `kb index`.
-            order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
-            fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
-            return Results((self._hit(key, fused[key], lang or qlang, snippets) for key in order), corrected)
+        if "keyword" in modes:
+            ranks.append(self._keyword(query, lang, software, category, snippets))
+        if "semantic" in modes:
+            ranks.append(self._semantic(query, qlang, lang, software, category, snippets, bridge))
+        fused: dict[str, float] = {}
+        for ranking in ranks:
+            for key, rank in ranking.items():
+                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+        ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
+        # An article removed since the index was built is skipped until the next `kb index`.
+        order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
+        fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
+        hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in order]  # snippets: only those shown
+        return Results(hits, corrected, modes, fallback)
 
-    def _keyword(self, searcher, query, lang, software, category, snippets) -> dict[str, int]:
-        q = self._query(query)
-        if q is None:
-            return {}
-        filters = [Term(name, value) for name, value in (("lang", lang), ("software", software), ("category", category)) if value]
+    def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
         ranking: dict[str, int] = {}
-        results = searcher.search(q, limit=60, filter=And(filters) if filters else None, terms=True)
-        results.fragmenter = highlight.ContextFragmenter(maxchars=220, surround=60)
-        results.formatter = highlight.HtmlFormatter(tagname="mark", classname="hl", between=" … ")
-        for hit in results:
-            ranking.setdefault(hit["key"], len(ranking) + 1)
-            snippets.setdefault((hit["key"], hit["lang"]), hit)
+        for hit in self.keyword.search(query, lang=lang, software=software, category=category, limit=60):
+            ranking.setdefault(hit.key, len(ranking) + 1)
+            snippets.setdefault((hit.key, hit.lang), hit.terms)
         return ranking
-
-    def _query(self, text: str):
-        """OR of every query word over the weighted fields; a quoted part must also appear as an exact phrase."""
-        words = [t.text for t in self.analyzer(text)]
-        clauses = [Term(f, w, boost=b) for w in dict.fromkeys(words) for f, b in FIELDS.items()]
-        for m in _QUOTED.finditer(text):
-            phrase = self._phrase(m.group(1) or m.group(2))
-            if not phrase:
-                continue
-            fields = [f for f in FIELDS if f != "tags"]
-            if len(phrase) > 1:
-                clauses.append(Or([Phrase(f, phrase, boost=4 * FIELDS[f]) for f in fields]))
-            exact = Or([Phrase(f, phrase) if len(phrase) > 1 else Term(f, phrase[0]) for f in fields])
-            return And([exact, Or(clauses)])
-        return Or(clauses) if clauses else None
-
-    def _phrase(self, text: str) -> list[str]:
-        """The words of a phrase, one per position: a long Chinese word's dictionary sub-words share its position."""
-        words, last = [], None
-        for token in self.analyzer(text, positions=True):
-            if token.pos != last:
-                words.append(token.text)
-                last = token.pos
-        return words
 
     def _semantic(self, query, qlang, lang, software, category, snippets, bridge) -> dict[str, int]:
         if len(self.ix.passages) == 0:
@@ -166,11 +137,11 @@ class Searcher:
             text = self.bridge.render(query)
         if not text:
             return {}
-        vec = self.embedder.encode([text])[0]
+        vec = self.embedder.embed_query(text)
         scores = self.ix.vectors @ vec
         best: dict[str, float] = {}
         for i in np.argsort(-scores)[:200]:
-            if scores[i] < MIN_SIMILARITY:
+            if scores[i] < self.embedder.min_similarity:
                 break
             row = self.ix.passages[i]
             article = self.library.articles.get(row["id"])
@@ -187,10 +158,24 @@ class Searcher:
     def _hit(self, key: str, score: float, lang: str, snippets) -> Hit:
         versions = self.library.by_key(key)
         article = versions.get(lang) or next(iter(versions.values()))
-        hit = snippets.get((key, article.lang))
-        highlighted = hit and (hit.highlights("symptoms") or hit.highlights("summary") or hit.highlights("body", top=2))
+        terms = snippets.get((key, article.lang))
+        highlighted = terms and article_snippet(self.analyzer, article, terms)
         snippet = highlighted or _plain(snippets.get((key, "passage", article.lang))) or str(escape(article.summary))
         return Hit(article.id, key, article.title, article.lang, article.software, article.category, round(score, 5), snippet)
+
+    def close(self) -> None:
+        self.ix.close()
+
+
+def _why_no_semantic(opened, embedder) -> str | None:
+    """Why this build cannot be searched by meaning with this embedder, or None when it can."""
+    if embedder is None:
+        return "no embedder is configured"
+    if opened.embedder_name is None:
+        return "the index was built without an embedder"
+    if opened.embedder_name != embedder.name:
+        return f"the index was built with embedder {opened.embedder_name!r}, not {embedder.name!r}"
+    return None
 
 
 def _plain(text: str | None) -> str | None:

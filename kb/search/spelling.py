@@ -1,8 +1,9 @@
 """English spelling suggestions ("Did you mean …") from the words of the indexed articles.
 
-Whoosh's own ReaderCorrector ranks candidates by the frequency of the stemmed field, so "denid" gets
-"end" rather than "denied". Here the fewest edits win first (see `_rank`). Words the rules know (software
-names, glossary phrases) are never "corrected": nginx is not a typo of engine.
+The vocabulary is the keyword index's (KeywordIndex.doc_frequency and words_near: the articles' unstemmed
+words), whatever the backend. Whoosh's own ReaderCorrector ranks candidates by the frequency of the stemmed
+field, so "denid" gets "end" rather than "denied". Here the fewest edits win first (see `_rank`). Words the
+rules know (software names, glossary phrases) are never "corrected": nginx is not a typo of engine.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ import re
 
 from rapidfuzz.distance import OSA
 
-SPELL_FIELD = "spell_body"
 # A plain English word of five or more letters; not part of a file name, option or error code. Shorter
 # words (bake, cake) are a letter away from too many real ones (make, case) for a guess to help.
 _WORD = re.compile(r"(?<![\w.\-])[A-Za-z][a-z]{4,}(?![\w\-]|\.\w)")
@@ -25,20 +25,20 @@ def _max_distance(word: str) -> int:
 class Speller:
     """Corrects the English words of a query against one index's vocabulary."""
 
-    def __init__(self, reader, known_words=()):
-        self.reader = reader
+    def __init__(self, vocabulary, known_words=()):
+        self.vocabulary = vocabulary  # a KeywordIndex
         self.known = {w.lower() for w in known_words}
 
     def correct(self, word: str) -> str | None:
         """The closest indexed word with the same first letter (typos rarely hit it) to an unknown word, or None."""
         word = word.lower()
-        if word in self.known or self.reader.doc_frequency(SPELL_FIELD, word):
+        if word in self.known or self.vocabulary.doc_frequency(word):
             return None
         limit = _max_distance(word)
-        # Whoosh's automaton counts a swap of two letters as two edits; OSA distance counts it as one.
+        # Ask for two edits even when one is allowed: Levenshtein (whoosh's automaton) counts a swap of two
+        # letters as two edits; OSA distance, used to decide, counts it as one.
         found = {}
-        for term in self.reader.terms_within(SPELL_FIELD, word, 2):
-            term = term.decode() if isinstance(term, bytes) else term
+        for term in self.vocabulary.words_near(word, 2):
             if term.isascii() and term.isalpha() and term[0] == word[0]:
                 distance = OSA.distance(word, term)
                 if distance <= limit:
@@ -48,7 +48,7 @@ class Speller:
     def _rank(self, distance: int, candidate: str) -> tuple:
         """Fewest edits; then a name the rules know beats a common word; then the word more articles use."""
         return (-distance, candidate in self.known,
-                self.reader.doc_frequency(SPELL_FIELD, candidate), -len(candidate), candidate)
+                self.vocabulary.doc_frequency(candidate), -len(candidate), candidate)
 
     def suggest(self, query: str) -> str | None:
         """The query with its misspelled English words replaced, or None when nothing needs changing."""

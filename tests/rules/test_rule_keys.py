@@ -57,6 +57,7 @@ def _key_sites():
 
 
 SITES = _key_sites()
+pytestmark = pytest.mark.slow  # a thousand rule books are loaded
 IDS = ["/".join(map(str, site[1])) + "@" + site[0] for site in SITES]
 
 

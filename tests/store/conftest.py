@@ -14,7 +14,7 @@ from sqlalchemy import text
 from kb.store import Store
 
 PG_URL = os.environ.get("KB_TEST_DATABASE_URL")
-DATABASES = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres,
+DATABASES = ["sqlite", pytest.param("postgresql", marks=[pytest.mark.postgres, pytest.mark.slow,
                                                          pytest.mark.skipif(not PG_URL, reason="KB_TEST_DATABASE_URL not set")])]
 
 

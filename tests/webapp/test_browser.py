@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT_OF_SCOPE = "how do I install MySQL on my server"
 IN_SCOPE = "sshd fails to start after editing sshd_config"
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs /usr/bin/chromium")]
 sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
@@ -30,8 +30,9 @@ class QuietHandler(WSGIRequestHandler):
 
 @pytest.fixture(scope="module")
 def base_url(knowledge, tmp_path_factory):
-    db = tmp_path_factory.mktemp("browser") / "kb.sqlite3"
-    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{db}", "SECRET_KEY": "browser-tests",
+    folder = tmp_path_factory.mktemp("browser")
+    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
+                      "KB_INSTANCE_DIR": str(folder), "SECRET_KEY": "browser-tests",
                       "KB_ENGINEER_TOKEN": "browser-tests-engineer"})
     server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

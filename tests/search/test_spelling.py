@@ -10,9 +10,8 @@ from kb.search.spelling import rule_words
 
 @pytest.fixture(scope="module")
 def speller(knowledge):
-    searcher = knowledge.searcher()
-    with searcher.ix.whoosh.reader() as reader:
-        yield Speller(reader, rule_words(knowledge.book))
+    """The vocabulary is the keyword index's, whatever the backend: a keyword-only build has all of it."""
+    return Speller(knowledge.searcher().keyword, rule_words(knowledge.book))
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -37,7 +36,8 @@ def test_correct_text_and_names_give_no_suggestion(speller, query):
     assert speller.suggest(query) is None
 
 
-def test_search_also_searches_the_correction(knowledge):
-    hits = knowledge.search("sshd permision denid publickey", lang="en")
+@pytest.mark.parametrize("kb", [pytest.param("semantic_knowledge", marks=pytest.mark.slow), "knowledge"])
+def test_search_also_searches_the_correction(request, kb):
+    hits = request.getfixturevalue(kb).search("sshd permision denid publickey", lang="en")
     assert hits.suggestion == "sshd permission denied publickey"
     assert hits[0].key == "ssh-permission-denied-publickey"

@@ -1,0 +1,43 @@
+"""Search implementations by name, the way Wagtail picks its search backends from settings.
+
+A new keyword engine or embedding model is a module implementing kb.search.protocols plus one line here; the
+modules are imported only when chosen, so a keyword-only configuration never imports torch.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+from kb.search.protocols import Embedder
+from kb.search.protocols import KeywordBackend
+
+# name → "module:factory". A keyword factory takes no arguments; an embedder factory takes `model_path`.
+KEYWORD_BACKENDS = {
+    "whoosh": "kb.search.whoosh_backend:WhooshBackend",
+}
+EMBEDDERS = {
+    "minilm": "kb.search.embedders:minilm",  # all-MiniLM-L6-v2, bundled; or any local model at model_path
+}
+
+
+class UnknownImplementation(ValueError):
+    """A configured name the registry does not know."""
+
+
+def _load(kind: str, table: dict[str, str], name: str):
+    try:
+        target = table[name]
+    except KeyError:
+        raise UnknownImplementation(f"unknown {kind} {name!r}; known: {', '.join(sorted(table))}") from None
+    module, _, attr = target.partition(":")
+    return getattr(import_module(module), attr)
+
+
+def keyword_backend(name: str = "whoosh") -> KeywordBackend:
+    """The keyword backend registered under `name`."""
+    return _load("keyword backend", KEYWORD_BACKENDS, name)()
+
+
+def embedder(name: str = "minilm", model_path: str | None = None) -> Embedder:
+    """The embedder registered under `name`, reading the model at `model_path` (None: its default model)."""
+    return _load("embedder", EMBEDDERS, name)(model_path)
