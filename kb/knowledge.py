@@ -15,6 +15,7 @@ from kb.errors import InvalidFiles
 from kb.errors import NotFound
 from kb.errors import NotReady
 from kb.errors import RuleError
+from kb.fingerprint import files_fingerprint
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import Decision
@@ -58,7 +59,7 @@ class KnowledgeBase:
         self._searcher: Searcher | None = None
         self._opened: OpenBuild | None = None
         self._fingerprint: tuple = (None, None)  # (book, fingerprint of its analyzer), computed when asked
-        self._stamp = self._files_stamp()
+        self.fingerprint = files_fingerprint(self.rules_dir, self.articles_dir)  # of the files last loaded
         self._checked = time.monotonic()
 
     @classmethod
@@ -87,21 +88,18 @@ class KnowledgeBase:
         return self.rule_problems + self.library.problems
 
     def refresh(self, min_interval: float = 2.0) -> bool:
-        """Reload if a rule or article file changed since the last look (at most every `min_interval` s)."""
+        """Reload if the content of a rule or article file changed since the last look (at most every
+        `min_interval` s); modification times are not trusted, so a copied-in edit is seen too."""
         now = time.monotonic()
         if now - self._checked < min_interval:
             return False
         self._checked = now
-        stamp = self._files_stamp()
-        if stamp == self._stamp:
+        fingerprint = files_fingerprint(self.rules_dir, self.articles_dir)
+        if fingerprint == self.fingerprint:
             return False
-        self._stamp = stamp
+        self.fingerprint = fingerprint
         self.reload()
         return True
-
-    def _files_stamp(self) -> tuple:
-        files = [p for folder in (self.rules_dir, self.articles_dir) for p in folder.rglob("*") if p.is_file()]
-        return len(files), max((p.stat().st_mtime_ns for p in files), default=0)
 
     def analyzer(self) -> Analyzer:
         """The search analyzer the current rules configure (the glossary's short Chinese terms): what the next build

@@ -44,13 +44,14 @@ def create_app(test_config: dict | None = None):
     from webapp import articles
     from webapp import assistant
     from webapp import engineer
+    from webapp import health
     from webapp import home
     from webapp import limits
     from webapp import redaction
     from webapp import search
     from webapp import tickets
 
-    for module in (home, search, articles, assistant, tickets, engineer, api):
+    for module in (home, search, articles, assistant, tickets, engineer, api, health):
         app.register_blueprint(module.bp)
     csrf.exempt(api.bp)  # JSON only: a cross-site form cannot send application/json without CORS
     limits.init_app(app, settings)

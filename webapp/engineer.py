@@ -77,4 +77,5 @@ def unanswered():
 @bp.get("/problems")
 def problems():
     """List every problem found in the rules and articles at the last load."""
-    return render_template("engineer/problems.html", problems=get_kb().problems())
+    kb = get_kb()
+    return render_template("engineer/problems.html", problems=kb.problems(), kb=kb, index=kb.index_status())

@@ -109,12 +109,12 @@ def test_a_catalog_row_can_be_added_without_code(tmp_path):
     assert decision.case.software == "telnet" and decision.scope == "in"
 
 
-def test_a_running_knowledge_base_keeps_its_last_good_rules(tmp_path, embedder):
+def test_a_running_knowledge_base_keeps_its_last_good_rules(tmp_path):
     from kb.knowledge import KnowledgeBase
     from tests.conftest import ARTICLES
 
     rules = copy_rules(tmp_path)
-    kb = KnowledgeBase(rules, ARTICLES, tmp_path / "index", embedder=embedder)
+    kb = KnowledgeBase(rules, ARTICLES, tmp_path / "index", embedder=None)
     (rules / "plans.yaml").write_text("kind: plans\nplans: [\n")
     assert kb.refresh(min_interval=0)
     assert kb.rule_problems and kb.rule_problems[0].path.endswith("plans.yaml")
@@ -183,3 +183,22 @@ def test_kb_ask_stamps_questions_with_the_real_time_on_a_utc_host():
     reported = dt.datetime.fromisoformat(json.loads(out)["case"]["reported_at"])
     assert reported.utcoffset() == dt.timedelta(hours=8)  # shown in the rules' zone, Asia/Shanghai
     assert before - dt.timedelta(seconds=5) <= reported <= dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
+
+
+def test_an_edit_copied_in_with_an_older_time_is_still_picked_up(tmp_path):
+    """Reload decided on file count and newest mtime, so `cp -p`, `git checkout` or rsync edits were never served."""
+    import os
+
+    from kb.knowledge import KnowledgeBase
+    from tests.conftest import ARTICLES
+
+    rules = copy_rules(tmp_path)
+    kb = KnowledgeBase(rules, ARTICLES, tmp_path / "index", embedder=None)
+    served = kb.fingerprint
+    plans = rules / "plans.yaml"
+    before = plans.stat()
+    plans.write_text(plans.read_text(encoding="utf-8").replace("business_down: 15", "business_down: 10", 1), encoding="utf-8")
+    os.utime(plans, ns=(before.st_atime_ns, before.st_mtime_ns - 10**12))  # as `cp -p` of an older file leaves it
+    assert kb.refresh(min_interval=0)
+    assert kb.fingerprint != served and kb.book.plans["S1"].response.by_severity["business_down"] == 10
+    assert not kb.refresh(min_interval=0)  # nothing changed since

@@ -196,3 +196,24 @@ def test_no_favicon_404(page):
     page.goto("/")
     page.wait_for_load_state("networkidle")
     assert failed == []
+
+
+def test_a_return_link_opens_the_ticket_in_a_new_browser_without_the_token_reaching_the_server(browser, base_url, page):
+    ask(page, IN_SCOPE, "S3")
+    page.get_by_role("button", name="I still need help").click()
+    page.get_by_label("Description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+    page.get_by_label("Contact").fill("ops@example.com")
+    page.get_by_role("button", name="Submit").click()
+    number = page.locator(".ticket-number").inner_text()
+    token = page.locator(".ticket-token").inner_text()
+    seen = []
+    other = browser.new_context(base_url=base_url, locale="en-US")
+    try:
+        fresh = other.new_page()
+        fresh.on("request", lambda request: seen.append(request.url))
+        fresh.goto(f"/tickets/{number}#t={token}")
+        expect(fresh.locator(".ticket-number")).to_have_text(number)
+        assert fresh.url.endswith(f"/tickets/{number}") and token not in fresh.url
+        assert not any(token in url for url in seen)
+    finally:
+        other.close()

@@ -5,9 +5,11 @@ from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
+from markupsafe import escape
 
 from tests.conftest import sign_in
 from tests.conftest import text_of
+from webapp import create_app
 
 
 @pytest.mark.parametrize("path", ["/engineer/unanswered", "/engineer/problems"])
@@ -40,12 +42,52 @@ def test_unanswered_shows_queries_as_typed_in_the_site_time_zone(app, en):
     assert re.search(r'<time datetime="[^"]+\+08:00">[^<]+\(UTC\+08:00\)</time>', page)
 
 
-def test_problems_page_lists_rule_and_article_problems(app, en, knowledge):
+def test_problems_page_lists_the_problems_of_broken_files_and_what_is_served(tmp_path):
+    import shutil
+
+    from kb.knowledge import KnowledgeBase
+    from tests.conftest import DATA
+
+    articles = tmp_path / "articles"
+    shutil.copytree(DATA / "articles", articles)
+    (articles / "widget" / "broken.en.md").write_text("---\nid: x\n---\n## Symptoms\n\ntext\n", encoding="utf-8")
+    kb = KnowledgeBase(DATA / "rules", articles, tmp_path / "index", embedder=None)
+    kb.build_index()
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": kb, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
+                      "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False})
+    try:
+        client = app.test_client()
+        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+        sign_in(app, client)
+        page = text_of(client.get("/engineer/problems"))
+        assert kb.problems() and all(str(escape(p.message)) in page for p in kb.problems())
+        assert "broken.en.md" in page and kb.fingerprint in page and kb.book.fingerprint in page
+    finally:
+        app.extensions["store"].close()
+
+
+def test_problems_page_says_when_there_are_none(app, en):
     sign_in(app, en)
-    page = text_of(en.get("/engineer/problems"))
-    assert "This page is for support engineers." in page
-    for problem in knowledge.problems():
-        assert problem.message in page
+    assert "No problems in the rules or articles." in text_of(en.get("/engineer/problems"))
+
+
+def test_health_says_what_is_served_and_whether_it_is_ready(app, client, knowledge, tmp_path):
+    from kb.knowledge import KnowledgeBase
+    from tests.conftest import ARTICLES
+    from tests.conftest import RULES
+
+    response = client.get("/health")
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    body = response.json
+    assert (body["status"], body["content"], body["rules"]) == ("ok", knowledge.fingerprint, knowledge.book.fingerprint)
+    assert body["database"] == "ok" and body["index"]["build"]
+    bare = create_app({"TESTING": True, "KB_KNOWLEDGE": KnowledgeBase(RULES, ARTICLES, tmp_path / "none", embedder=None),
+                       "KB_DATABASE_URL": f"sqlite:///{tmp_path}/h.db", "KB_INSTANCE_DIR": str(tmp_path)})
+    try:
+        response = bare.test_client().get("/health")
+        assert response.status_code == 503 and response.json["status"] == "not_ready"
+    finally:
+        bare.extensions["store"].close()
 
 
 def test_unanswered_lists_searches_nobody_clicked(app, en):
