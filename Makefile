@@ -23,8 +23,9 @@ $(STAMP):
 index: setup
 	.venv/bin/kb index
 
+# gunicorn, KB_WORKERS workers of KB_THREADS threads (2 and 4), each warmed up before it serves (webapp/gunicorn.conf.py).
 run: index
-	.venv/bin/flask --app webapp run --host 127.0.0.1 --port 5000
+	.venv/bin/gunicorn -c webapp/gunicorn.conf.py
 
 test: setup
 	.venv/bin/ruff check kb webapp tests

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -87,11 +88,21 @@ def _secret(settings: Settings, name: str, testing: bool, make) -> str:
 
 
 def _saved_secret(path: Path, make) -> tuple[str, bool]:
-    """The secret kept in `path` (owner-only), made once; and whether it was made now."""
+    """The secret kept in `path` (owner-only), made once; and whether it was made now.
+
+    Workers start together: the file is written aside and linked into place, which fails if another worker got
+    there first, so every worker ends up with the same secret."""
     if path.exists():
         return path.read_text().strip(), False
     path.parent.mkdir(parents=True, exist_ok=True)
-    value = make()
-    path.write_text(value)
-    path.chmod(0o600)
-    return value, True
+    aside = path.with_name(f".{path.name}.{os.getpid()}")
+    aside.write_text(make())
+    aside.chmod(0o600)
+    try:
+        os.link(aside, path)
+        made = True
+    except FileExistsError:
+        made = False
+    finally:
+        aside.unlink()
+    return path.read_text().strip(), made
