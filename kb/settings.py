@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     engineer_token: SecretStr | None = Field(None, description="opens the engineer pages; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
     reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")
+    session_hours: float = Field(12, gt=0, description="a browser session ends after this long without a request")
+    proxy_hops: int = Field(0, ge=0, description="proxies in front that set X-Forwarded-For/-Proto (0: trust none)")
     rate_limit_storage: str = Field("memory://", description="where rate-limit counters live: memory:// for one "
                                     "process, redis://host:6379 for several workers or hosts")
     rate_limits_enabled: bool = True

@@ -38,6 +38,13 @@ def create_app(test_config: dict | None = None):
     from webapp import services
 
     services.init_app(app, settings)
+    from webapp import sessions
+
+    sessions.init_app(app, app.extensions["store"], settings.session_hours)
+    if settings.proxy_hops:  # only then are X-Forwarded-Proto (Secure cookies) and -For (rate limits) believed
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     i18n.init_app(app)
     errors.init_app(app)
 

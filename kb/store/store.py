@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from kb.store.db import Database
 from kb.store.logs import Logs
+from kb.store.sessions import Sessions
 from kb.store.tickets import Tickets
 from kb.store.votes import Votes
 
 
 class Store:
-    """One database and its records: `tickets`, `votes` and `logs` (searches, decisions, events)."""
+    """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events) and `sessions`."""
 
     def __init__(self, url: str):
         self.db = Database(url)
         self.tickets = Tickets(self.db)
         self.votes = Votes(self.db)
         self.logs = Logs(self.db)
+        self.sessions = Sessions(self.db)
 
     @property
     def engine(self):

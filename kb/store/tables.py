@@ -103,6 +103,17 @@ class IdempotentRequest(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class BrowserSession(Base):
+    """A browser session kept on the server: the cookie holds only a random id, whose hash is the key here, so
+    signing out or expiry ends the session everywhere (a saved cookie opens nothing afterwards)."""
+
+    __tablename__ = "sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    data: Mapped[dict] = mapped_column(JSON)
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class Vote(Base):
     """One reader's "was this article helpful" answer; a voter (a browser session) has one vote per article."""
 

@@ -16,8 +16,8 @@ from kb.store.tables import Base
 from tests.conftest import ROOT
 from tests.store.test_tickets import open_ticket
 
-HEAD = "0005"
-TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "alembic_version"}
+HEAD = "0006"
+TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "alembic_version"}
 
 
 def versions(engine) -> list[str]:

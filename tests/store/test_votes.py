@@ -23,3 +23,4 @@ def test_one_vote_per_voter_and_article_the_last_one_counts(store):
     assert votes.of("ssh-timeout-zh", "session-a") is True
     with store.engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM votes WHERE voter = 'session-a'")).scalar_one() == 2
+

@@ -97,3 +97,39 @@ def test_unanswered_lists_searches_nobody_clicked(app, en):
     assert "This page is for support engineers." in page
     assert '<th scope="row"><a href="/search?q=zzqqxxv">zzqqxxv</a></th>' in page
     assert '<meta name="robots" content="noindex">' in page
+
+
+def test_a_cookie_saved_before_signing_out_opens_nothing_afterwards(app, en):
+    sign_in(app, en)
+    saved = en.get_cookie("kb_session").value
+    assert en.get("/engineer/unanswered").status_code == 200
+    en.post("/engineer/logout")
+    thief = app.test_client()
+    thief.set_cookie("kb_session", saved)
+    assert thief.get("/engineer/unanswered").status_code == 302
+
+
+def test_signing_in_gives_the_session_a_new_id_and_the_cookie_its_flags(app, en):
+    en.get("/search", query_string={"q": "ssh"})  # a session before signing in (its conversation)
+    before = en.get_cookie("kb_session").value
+    response = en.post("/engineer/login", data={"token": app.config["KB_ENGINEER_TOKEN"]})
+    cookie = response.headers["Set-Cookie"]
+    assert before not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    planted = app.test_client()
+    planted.set_cookie("kb_session", before)
+    assert planted.get("/engineer/unanswered").status_code == 302
+
+
+def test_behind_a_configured_proxy_the_cookie_is_secure_over_https(knowledge, tmp_path):
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/s.db",
+                      "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "KB_PROXY_HOPS": 1})
+    try:
+        response = app.test_client().get("/search", query_string={"q": "ssh"}, headers={"X-Forwarded-Proto": "https"})
+        assert "Secure" in response.headers["Set-Cookie"]
+    finally:
+        app.extensions["store"].close()
+
+
+def test_without_a_proxy_a_forwarded_proto_header_is_not_believed(app, client):
+    response = client.get("/search", query_string={"q": "ssh"}, headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in response.headers["Set-Cookie"]
