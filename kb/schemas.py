@@ -22,6 +22,7 @@ from pydantic import ConfigDict
 from pydantic import Field
 from pydantic import ValidationError
 from pydantic import ValidationInfo
+from pydantic import WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from kb.content.articles import CATEGORIES
@@ -81,24 +82,34 @@ def _text(low: int, high: int, multiline: bool):
     return check
 
 
-def Text(low: int = 1, high: int = MAX_QUERY, *, multiline: bool = False):  # noqa: N802 - a type factory
-    """A stripped string of `low` to `high` characters; no control characters (line breaks only if `multiline`),
-    no lone surrogates, no direction-changing characters; zero-width characters are dropped."""
-    return Annotated[str, Field(min_length=low, max_length=high), BeforeValidator(_text(low, high, multiline))]
+def _described(multiline: bool) -> str:
+    """The JSON Schema pattern of what `_text` accepts once stripped: no control, invisible or direction-changing
+    characters (line breaks only if multiline), and no white space at either end (the server removes it)."""
+    controls = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f" if multiline else "\x00-\x1f\x7f-\x9f"
+    hidden = "\u061c\u200b-\u200f\u202a-\u202e\u2060\u2066-\u2069\ufeff"
+    inner, edge = f"[^{controls}{hidden}]", f"[^\\s{controls}{hidden}]"
+    return f"^{edge}(?:{inner}*{edge})?$"
 
 
-def _blank_is_none(value):
-    """An empty form field is an absent value."""
-    return None if isinstance(value, str) and not value.strip() else value
+def Text(low: int = 1, high: int = MAX_QUERY, *, multiline: bool = False, pattern: str | None = None):  # noqa: N802
+    """A stripped string of `low` to `high` characters (matching `pattern` if given); no control characters (line
+    breaks only if `multiline`), no lone surrogates, no direction-changing characters; zero-width ones are dropped.
+    The OpenAPI description says the same with a pattern (or the given one, which must be at least as strict)."""
+    described = WithJsonSchema({"type": "string", "minLength": low, "maxLength": high,
+                                "pattern": pattern or _described(multiline)})
+    return Annotated[str, Field(min_length=low, max_length=high, pattern=pattern), BeforeValidator(_text(low, high, multiline)),
+                     described]
 
 
 def Optional(kind):  # noqa: N802 - a type factory
-    """`kind` or None; an empty string counts as None (an unselected form field)."""
-    return Annotated[kind | None, BeforeValidator(_blank_is_none)]
+    """`kind` or None (a form's empty field is left out before validation: webapp.inputs.fields)."""
+    return kind | None
 
 
 def _integer(low: int, high: int):
     def check(value):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)  # JSON Schema counts 2.0 as an integer, and so does the description
         if isinstance(value, bool) or not isinstance(value, int | str):
             raise _error("not_integer")
         if isinstance(value, str):
@@ -170,6 +181,11 @@ def _contact(value: str) -> str:
     raise _error("bad_contact")
 
 
+# What the description promises of a contact: an email address, or a phone number of 5 to 20 digits (the server also
+# takes spaces, brackets, dashes and an extension in a phone number).
+CONTACT_SCHEMA = {"type": "string", "minLength": CONTACT[0], "maxLength": CONTACT[1],
+                  "anyOf": [{"format": "email"}, {"pattern": "^\\+?[0-9]{5,20}$"}],
+                  "description": "An email address or a phone number."}
 Lang = OneOf(LANGS)
 Conversation = Annotated[str, Field(pattern=r"^[A-Za-z0-9_\-]{16,64}$", description="The conversation id an answer gave.")]
 
@@ -178,6 +194,12 @@ class Request(BaseModel):
     """A use case's input: unknown fields are refused, like any other bad input."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class LanguageChoice(Request):
+    """The language of a request's answers and messages (`?lang=` on any API operation)."""
+
+    lang: Lang
 
 
 class SearchRequest(Request):
@@ -213,7 +235,7 @@ class AskRequest(Request):
     # What the customer adds when the answer asks for it (DecisionView.missing): these win over what the text says.
     software: Optional(BookChoice("catalog")) = None
     os: Optional(BookChoice("os")) = None
-    version: Optional(Annotated[Text(1, 40), Field(pattern=r"^[0-9][0-9A-Za-z.\-]*$")]) = None
+    version: Optional(Text(1, 40, pattern=r"^[0-9][0-9A-Za-z.\-]*$")) = None
 
 
 class TicketRequest(Request):
@@ -224,7 +246,7 @@ class TicketRequest(Request):
     software: Optional(BookChoice("catalog")) = None
     subject: Text(*SUBJECT)
     description: Text(*DESCRIPTION, multiline=True)
-    contact: Annotated[Text(*CONTACT), AfterValidator(_contact)]
+    contact: Annotated[Text(*CONTACT), AfterValidator(_contact), WithJsonSchema(CONTACT_SCHEMA)]
     lang: Optional(Lang) = None
     conversation: Optional(Conversation) = None
 
@@ -232,8 +254,8 @@ class TicketRequest(Request):
 class TicketLookup(Request):
     """A ticket's number and the access token given when it was opened."""
 
-    number: Text(1, 40)
-    token: Text(1, MAX_ID)
+    number: Text(1, 40, pattern=r"^[A-Za-z0-9\-]{1,40}$")
+    token: Text(1, MAX_ID, pattern=r"^[A-Za-z0-9_\-]{1,200}$")
 
 
 class VoteRequest(Request):

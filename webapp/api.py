@@ -12,6 +12,7 @@ from flask import url_for
 from kb.schemas import AskRequest
 from kb.schemas import AskResponse
 from kb.schemas import EventRequest
+from kb.schemas import LanguageChoice
 from kb.schemas import HitView
 from kb.schemas import SearchRequest
 from kb.schemas import SearchResponse
@@ -35,7 +36,9 @@ def known_parameters():
     if request.url_rule is None or not request.path.startswith("/api/v1/"):
         return
     allowed = getattr(current_app.view_functions.get(request.endpoint), "query_params", set())
-    inputs.fields(request.args, allowed | {"lang"})  # ?lang= sets the language everywhere
+    given = inputs.fields(request.args, allowed | {"lang"})  # ?lang= sets the language everywhere
+    if "lang" in given:
+        inputs.validated(LanguageChoice, {"lang": given["lang"]})
 
 
 def params(*names: str):
@@ -72,7 +75,7 @@ def openapi():
 
 
 @bp.get("/v1/search")
-@params("q", "software", "category", "limit", "conversation")
+@params("q", "software", "category", "limit", "mode", "conversation")
 def search():
     """Ranked articles for a query in the request's language (lang, then cookie, then Accept-Language)."""
     query = inputs.validated(SearchRequest, inputs.fields(request.args))

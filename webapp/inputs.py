@@ -21,8 +21,9 @@ def clean(value, limit: int = 100) -> str:
 
 
 def fields(values, allowed: set[str] | None = None, *, strict: bool = True) -> dict:
-    """A form's or a query string's values as a dict; a repeated name is refused, and so is one not `allowed`
-    (a form, `strict=False`, leaves out what it does not read instead)."""
+    """A form's or a query string's values as a dict; a repeated name is refused, and so is one not `allowed`.
+    A form (`strict=False`) leaves out what it does not read instead, and its empty fields: an unselected choice
+    is an absent value."""
     data = {}
     for key in values:
         got = values.getlist(key)
@@ -33,7 +34,8 @@ def fields(values, allowed: set[str] | None = None, *, strict: bool = True) -> d
             raise InvalidInput(shown, "unknown_field")
         if len(got) > 1:
             raise InvalidInput(shown, "repeated")
-        data[key] = got[0]
+        if strict or got[0].strip():
+            data[key] = got[0]
     return data
 
 

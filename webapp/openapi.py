@@ -17,6 +17,7 @@ from kb.schemas import AskResponse
 from kb.schemas import EventRequest
 from kb.schemas import SearchRequest
 from kb.schemas import SearchResponse
+from kb.schemas import TicketLookup
 from kb.schemas import TicketReceipt
 from kb.schemas import TicketRequest
 from kb.schemas import TicketView
@@ -76,7 +77,8 @@ class EventReceipt(BaseModel):
     recorded: bool = Field(description="False when the conversation has no record the event refers to.")
 
 
-MODELS = (SearchRequest, SearchResponse, AskRequest, AskResponse, TicketRequest, TicketReceipt, TicketView, EventRequest,
+MODELS = (SearchRequest, SearchResponse, AskRequest, AskResponse, TicketRequest, TicketReceipt, TicketView, TicketLookup,
+          EventRequest,
           EventReceipt, ArticleView, PlansView, CatalogView, Error)
 ERRORS = {"400": "Invalid input (see `error.errors`)", "404": "Not found", "413": "The body is larger than allowed",
           "422": "The Idempotency-Key was used with another request",
@@ -155,8 +157,10 @@ def document(book) -> dict:
                           **_errors(400, 413, 415, 422, 429)}}},
         "/api/v1/tickets/{number}": {"get": {
             "summary": "Read a ticket", "operationId": "ticket",
-            "parameters": [_path("number", "Ticket number."),
-                           {"name": "token", "in": "query", "required": True, "schema": {"type": "string"},
+            "parameters": [dict(_path("number", "Ticket number, e.g. T20261122-7F3K9Q."),
+                                schema=schemas["TicketLookup"]["properties"]["number"]),
+                           {"name": "token", "in": "query", "required": True,
+                            "schema": schemas["TicketLookup"]["properties"]["token"],
                             "description": "The token given when the ticket was opened."}, LANG],
             "responses": {"200": _json("TicketView", "The ticket"), **_errors(400, 404)}}},
         "/api/v1/events": {"post": {

@@ -99,7 +99,7 @@ def validate(data, path: str, kind_models=m.FILES) -> tuple[m.Part | None, list[
 
 def _problem(path: str, data, err: dict) -> Problem:
     """One pydantic error as a located problem: the path of keys, what is wrong, at the key's line."""
-    loc = [step for step in err["loc"] if not (isinstance(step, str) and "[" in step)]  # drop union branch tags
+    loc = _data_path(data, err["loc"])
     where = "/".join(str(step) for step in loc) or "(top)"
     message = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
@@ -107,6 +107,20 @@ def _problem(path: str, data, err: dict) -> Problem:
     elif err["type"] == "extra_forbidden":
         message = f"unknown key `{loc[-1]}`"
     return Problem(path, line_of(data, loc), f"{where}: {message}")
+
+
+def _data_path(data, loc) -> list:
+    """The steps of a pydantic error location that are keys or indexes of `data` (union branch labels such as
+    `list[...]` are not); a step past the data (a missing or unknown key) is kept, and ends the walk."""
+    path, node = [], data
+    for step in loc:
+        if isinstance(node, dict) and step in node or isinstance(node, list) and isinstance(step, int) and step < len(node):
+            path.append(step)
+            node = node[step]
+        elif isinstance(step, int) or not (isinstance(step, str) and step.endswith("]") and "[" in step):
+            path.append(step)  # what is missing or not allowed here
+            break
+    return path
 
 
 def load_rulebook(rules_dir: str | Path) -> RuleBook:
