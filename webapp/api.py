@@ -12,8 +12,8 @@ from flask import url_for
 from kb.schemas import AskRequest
 from kb.schemas import AskResponse
 from kb.schemas import EventRequest
-from kb.schemas import LanguageChoice
 from kb.schemas import HitView
+from kb.schemas import LanguageChoice
 from kb.schemas import SearchRequest
 from kb.schemas import SearchResponse
 from kb.schemas import TicketLookup
