@@ -28,12 +28,12 @@ run: index
 	.venv/bin/gunicorn -c webapp/gunicorn.conf.py
 
 test: setup
-	.venv/bin/ruff check kb webapp tests
+	.venv/bin/ruff check kb webapp tests bench
 	$(PY) -m pytest -q
 
 # The everyday lane: no embedding model, browser or second database (about a minute).
 test-fast: setup
-	.venv/bin/ruff check kb webapp tests
+	.venv/bin/ruff check kb webapp tests bench
 	$(PY) -m pytest -q -m "not slow"
 
 # After changing a UI string: extract them all and merge the Chinese catalogue (then translate the new entries).

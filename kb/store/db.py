@@ -66,6 +66,10 @@ def _real_sqlite_transactions(engine) -> None:
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
+        # Write-ahead logging: readers never wait for the writer, and a writer waits for the lock (up to 30 s)
+        # instead of failing at once; several workers share one file this way.
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA busy_timeout=30000")
 
     @event.listens_for(engine, "begin")
     def _begin(connection) -> None:
