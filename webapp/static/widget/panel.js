@@ -27,7 +27,10 @@
   function save() { if (storage) storage.setItem(KEY, JSON.stringify(state)); }
   function tell(type, detail) { if (window.parent !== window) window.parent.postMessage({type: type, detail: detail}, host); }
   function announce(words) { live.textContent = ""; setTimeout(function () { live.textContent = words; }, 50); }
-  function reveal(el) { el.scrollIntoView({block: "start", behavior: reduced.matches ? "auto" : "smooth"}); }
+  var scroller = document.querySelector(".kbw-body");
+  function reveal(el) {  // scroll the panel's middle only: the header and the question box stay in place
+    scroller.scrollTo({top: el.offsetTop - scroller.offsetTop, behavior: reduced.matches ? "auto" : "smooth"});
+  }
   function fail(message) { problem.textContent = message || text.failed; problem.hidden = false; }
 
   function post(path, data, headers) {
