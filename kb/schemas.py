@@ -236,6 +236,8 @@ class AskRequest(Request):
     software: Optional(BookChoice("catalog")) = None
     os: Optional(BookChoice("os")) = None
     version: Optional(Text(1, 40, pattern=r"^[0-9][0-9A-Za-z.\-]*$")) = None
+    follow_up: bool = Field(False, description="Continue the conversation's last case: a question that only adds a "
+                            "fact (\"我是企业版呢?\", \"what if it's urgent?\") keeps the earlier question and facts.")
 
 
 class TicketRequest(Request):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from dataclasses import field
 
 from kb.errors import NotReady
+from kb.followup import merge
 from kb.knowledge import KnowledgeBase
 from kb.rules.case import Onsite
 from kb.rules.engine import Decision
@@ -27,6 +28,7 @@ from kb.schemas import SearchRequest
 from kb.schemas import TicketLookup
 from kb.schemas import TicketRequest
 from kb.schemas import VoteRequest
+from kb.schemas import parse
 from kb.sealing import Sealer
 from kb.search.hybrid import Results
 from kb.store import Store
@@ -72,8 +74,11 @@ class Service:
     def ask(self, request: AskRequest, lang: str) -> Answer:
         """Decide a question once, find the articles for it, and log the whole answer under its conversation.
 
-        Without a search index yet the decision is still given, with no articles and a note that says why."""
+        A `follow_up` continues the conversation's latest case (kb.followup). Without a search index yet the
+        decision is still given, with no articles and a note that says why."""
         kb = self.knowledge
+        if request.follow_up and request.conversation:
+            request = self._continued(request)
         onsite = request.onsite
         decision = kb.ask(request.question, plan=request.plan, severity=request.severity,
                           onsite=Onsite(onsite.mode, onsite.staff, onsite.city) if onsite else None,
@@ -92,6 +97,15 @@ class Service:
             input=_input(request, decision, lang), fingerprint=decision.fingerprint, fired=decision.fired,
             decided=decision.summary())
         return Answer(decision, view, hits, conversation, note)
+
+    def _continued(self, request: AskRequest) -> AskRequest:
+        """The request as its conversation's latest case refined by it: facts the request gives win."""
+        given = request.model_dump(include={"plan", "severity", "software", "os", "version"})
+        if request.onsite:
+            given["onsite"] = request.onsite.model_dump()
+        merged = merge(self.store.logs.latest_input(request.conversation), request.question, self.knowledge.book, given)
+        return parse(AskRequest, dict(merged, lang=request.lang, reported_at=request.reported_at,
+                                      conversation=request.conversation), self.knowledge.book)
 
     def search(self, request: SearchRequest, lang: str) -> Found:
         """Search the articles in `lang` and log the search (and its results) under its conversation."""

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import runpy
 from pathlib import Path
+from typing import Annotated
 from typing import Any
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field
 from pydantic import SecretStr
+from pydantic import field_validator
 from pydantic import model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings
+from pydantic_settings import NoDecode
 from pydantic_settings import PydanticBaseSettingsSource
 from pydantic_settings import SettingsConfigDict
 
@@ -53,6 +57,21 @@ class Settings(BaseSettings):
     limit_votes: str = Field("30/minute", description="helpfulness votes per client")
     limit_events: str = Field("120/minute", description="clicks, solved and need-help events per client")
     limit_sign_in: str = Field("5/minute;20/hour", description="engineer sign-in attempts per client")
+    widget_origins: Annotated[tuple[str, ...], NoDecode] = Field(
+        (), description="origins whose pages may embed the widget (CSP frame-ancestors of /widget), separated by "
+        "commas or spaces, e.g. `https://console.example.com`; the site's own pages always may")
+
+    @field_validator("widget_origins", mode="before")
+    @classmethod
+    def _origins(cls, value):
+        """Exact origins only (scheme, host, optional port): a path or a wildcard would widen what may frame it."""
+        items = value.replace(",", " ").split() if isinstance(value, str) else list(value)
+        for item in items:
+            parts = urlsplit(item)
+            if parts.scheme not in ("http", "https") or not parts.hostname or "*" in item or \
+                    item != f"{parts.scheme}://{parts.netloc}":
+                raise ValueError(f"not an origin (scheme://host[:port]): {item!r}")
+        return tuple(items)
 
     @model_validator(mode="after")
     def _secrets_outside_development(self):

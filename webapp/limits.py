@@ -14,7 +14,7 @@ from kb.settings import Settings
 # Which endpoints spend which budget (the settings name each budget's limit).
 BUDGETS = {
     "search": ["search.results", "api.search"],
-    "ask": ["assistant.ask", "api.ask"],
+    "ask": ["assistant.ask", "api.ask", "widget_api.answer"],
     "tickets": ["tickets.new", "api.create_ticket"],
     "votes": ["articles.vote"],
     "events": ["api.event", "assistant.solved", "assistant.need_help", "search.go"],

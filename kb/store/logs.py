@@ -100,6 +100,13 @@ class Logs:
         return [{"id": r.id, "conversation": r.conversation, "input": r.input, "fingerprint": r.fingerprint,
                  "fired": r.fired, "decided": r.decided, "created_at": r.created_at.isoformat()} for r in rows]
 
+    def latest_input(self, conversation: str) -> dict | None:
+        """The input of the conversation's latest answer (what a follow-up continues), or None."""
+        with self.db.read.begin() as session:
+            return session.scalars(select(AskLog.input).where(AskLog.conversation == conversation,
+                                                              AskLog.input.is_not(None))
+                                   .order_by(AskLog.id.desc()).limit(1)).first()
+
     def unanswered(self, limit: int = 50) -> list[dict]:
         """Searches and questions that found nothing, or that nobody clicked or called solved, by normalised query.
 

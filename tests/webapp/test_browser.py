@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler
-from werkzeug.serving import make_server
 
+from tests.webapp.conftest import CHROMIUM
+from tests.webapp.conftest import serving
 from webapp import create_app
 
-CHROMIUM = Path("/usr/bin/chromium")
 ROOT = Path(__file__).resolve().parent.parent
 OUT_OF_SCOPE = "how do I install MySQL on my server"
 IN_SCOPE = "sshd fails to start after editing sshd_config"
@@ -23,37 +21,15 @@ sync_api = pytest.importorskip("playwright.sync_api")
 expect = sync_api.expect
 
 
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
 @pytest.fixture(scope="module")
 def base_url(knowledge, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
                       "KB_INSTANCE_DIR": str(folder), "SECRET_KEY": "browser-tests",
                       "KB_ENGINEER_TOKEN": "browser-tests-engineer"})
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=QuietHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
+    with serving(app) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
     app.extensions["store"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"],
-        )
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
