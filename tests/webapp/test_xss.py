@@ -66,6 +66,8 @@ PAGES = [
     ("/go/<p>", {"q": "<p>"}),
     ("/lang/<p>", {"next": "<p>"}),
     ("/engineer/login", {"next": "<p>"}),
+    ("/widget", {"origin": "<p>", "plan": "<p>", "lang": "<p>"}),
+    ("/widget/demo", {}),
     ("/api/v1/search", {"q": "<p>"}),
     ("/api/v1/articles/<p>", {}),
     ("/api/v1/tickets/<p>", {"token": "<p>"}),
