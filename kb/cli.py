@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -170,6 +171,65 @@ def rules_test_command(ctx):
         raise SystemExit(1)
 
 
+@rules_group.command("replay")
+@click.option("--rules", "draft_dir", required=True, type=click.Path(exists=True, file_okay=False),
+              help="The draft rule folder (a branch's rules/), replayed against the live one (kb --rules).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Only questions logged since (UTC).")
+@click.option("--log", "log_file", type=click.File("r", encoding="utf-8"),
+              help="A decision log exported with `kb db export-log` (default: the database's log).")
+@click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
+@click.pass_context
+def rules_replay_command(ctx, draft_dir, since, log_file, url, as_json):
+    """Decide every logged question with the live rules and the draft, and report what the draft would change.
+
+    Exit status: 0 after a replay (changes or not), 1 when the draft does not load."""
+    import tempfile
+
+    from kb.knowledge import KnowledgeBase
+    from kb.replay import replay
+
+    settings = ctx.obj["settings"]
+    since = since.replace(tzinfo=ZoneInfo("UTC")) if since else None
+    if log_file is not None:
+        entries = [json.loads(line) for line in log_file if line.strip()]
+        entries = [e for e in entries if since is None or dt.datetime.fromisoformat(e["created_at"]) >= since]
+    else:
+        entries = _logged(settings, url, since)
+    with tempfile.TemporaryDirectory() as unused_index:  # deciding needs no search index
+        try:
+            live = KnowledgeBase(settings.rules_dir, settings.articles_dir, unused_index, embedder=None)
+            draft = KnowledgeBase(draft_dir, settings.articles_dir, unused_index, embedder=None)
+        except InvalidFiles as exc:
+            raise click.ClickException(str(exc)) from exc
+        report = replay(entries, live, draft)
+    if as_json:
+        click.echo(_dump(report.to_json()))
+        return
+    click.echo(f"{report.replayed} decisions replayed, {len(report.changes)} would change, "
+               f"{len(report.failed)} could not be replayed")
+    for name, count in report.by_field.most_common():
+        click.echo(f"  {name:24} {count}")
+    for cause, count in report.by_cause.most_common():
+        click.echo(f"{cause}: {count} changed")
+        for change in report.examples(cause):
+            fields = "; ".join(f"{k} {a} -> {b}" for k, (a, b) in change.fields.items())
+            click.echo(f"    #{change.log_id} {change.question[:60]!r}: {fields}")
+    for failure in report.failed[:10]:
+        click.echo(f"could not replay #{failure['log_id']}: {failure['error']}")
+
+
+def _logged(settings, url, since) -> list[dict]:
+    """The database's decision log, oldest first."""
+    from kb.store import Store
+
+    store = Store(url or settings.database)
+    try:
+        return store.logs.decisions(since)
+    finally:
+        store.close()
+
+
 def _knowledge(ctx):
     from kb.knowledge import KnowledgeBase
 
@@ -288,6 +348,16 @@ def db_upgrade_command(ctx, url):
     finally:
         store.close()
     click.echo(f"database at revision {current}")
+
+
+@db_group.command("export-log")
+@click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Only questions logged since (UTC).")
+def db_export_log_command(url, since):
+    """Print the decision log as JSON lines, for `kb rules replay --log` on another machine (CI, a branch)."""
+    settings = click.get_current_context().obj["settings"]
+    for entry in _logged(settings, url, since.replace(tzinfo=ZoneInfo("UTC")) if since else None):
+        click.echo(_dump(entry))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,108 @@
+"""What a rule change would do before it ships: every logged question decided again by the live rules and by a
+draft, and the differences counted by what changed and by the rules that cause them.
+
+Both sides decide the logged input afresh, so the report shows the draft's effect alone, not every change since the
+question was asked. A logged entry keeps the whole input (kb.service) and the time the rules used, so a replay gives
+the same deadline the customer saw."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from dataclasses import field
+from pathlib import Path
+
+from kb.errors import KBError
+from kb.rules.case import Onsite
+from kb.rules.engine import Decision
+
+# What a customer sees change, as Decision.summary() names it.
+COMPARED = ("scope", "software", "channels", "response_target_minutes", "deadline", "support_level", "severity",
+            "alternatives", "onsite")
+EXAMPLES = 5  # changed decisions kept per cause
+
+
+@dataclass
+class Change:
+    """One logged question whose decision the draft changes."""
+
+    log_id: int | None
+    question: str
+    fields: dict[str, tuple]  # name -> (live, draft)
+    causes: list[str]  # rules that fire on one side only or are redefined and fired; else the rule files that differ
+
+
+@dataclass
+class Report:
+    """A replay: how many decisions were replayed, which change, and how, grouped by field and by cause."""
+
+    replayed: int = 0
+    changes: list[Change] = field(default_factory=list)
+    failed: list[dict] = field(default_factory=list)  # entries one side could not decide, with why
+    by_field: Counter = field(default_factory=Counter)
+    by_cause: Counter = field(default_factory=Counter)
+
+    def examples(self, cause: str) -> list[Change]:
+        """The first changed decisions a cause explains."""
+        return [c for c in self.changes if cause in c.causes][:EXAMPLES]
+
+    def to_json(self) -> dict:
+        return {"replayed": self.replayed, "changed": len(self.changes), "failed": self.failed,
+                "by_field": dict(self.by_field.most_common()), "by_cause": dict(self.by_cause.most_common()),
+                "changes": [{"log_id": c.log_id, "question": c.question, "causes": c.causes,
+                             "fields": {k: {"live": a, "draft": b} for k, (a, b) in c.fields.items()}}
+                            for c in self.changes]}
+
+
+def decide_logged(knowledge, entry: dict) -> Decision:
+    """Decide a logged input again with `knowledge` (a KnowledgeBase), at the time the rules first used."""
+    given = entry["input"]
+    onsite = given.get("onsite")
+    return knowledge.ask(given["question"], plan=given.get("plan"), severity=given.get("severity"),
+                         onsite=Onsite(**onsite) if onsite else None,
+                         reported_at=dt.datetime.fromisoformat(given["reported_at"]),
+                         software=given.get("software"), os=given.get("os"), version=given.get("version"))
+
+
+def replay(entries: Iterable[dict], live, draft) -> Report:
+    """Decide every logged entry (`Logs.decisions()` rows, or the same read from an export) with the `live` and the
+    `draft` knowledge bases and report the decisions that differ."""
+    report = Report()
+    redefined = _redefined(live.book, draft.book)
+    edited = [f"file:{name}" for name in _edited_files(live.rules_dir, draft.rules_dir)]
+    for entry in entries:
+        try:
+            before, after = decide_logged(live, entry), decide_logged(draft, entry)
+        except (KBError, KeyError, TypeError, ValueError) as exc:  # a plan the draft removed, a malformed entry
+            report.failed.append({"log_id": entry.get("id"), "error": str(exc)})
+            continue
+        report.replayed += 1
+        a, b = before.summary(), after.summary()
+        changed = {name: (a[name], b[name]) for name in COMPARED if a[name] != b[name]}
+        if not changed:
+            continue
+        fired_a, fired_b = set(before.fired), set(after.fired)
+        causes = sorted((fired_a ^ fired_b) | ((fired_a | fired_b) & redefined)) or edited
+        report.changes.append(Change(entry.get("id"), entry["input"]["question"], changed, causes))
+        report.by_field.update(changed.keys())
+        report.by_cause.update(causes)
+    return report
+
+
+def _edited_files(live_dir: Path, draft_dir: Path) -> list[str]:
+    """The rule files (test cases aside) that differ between two folders: plans, channels, catalog, lexicons..."""
+    def files(folder: Path) -> dict[str, bytes]:
+        return {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*.yaml")
+                if p.is_file() and "tests" not in p.relative_to(folder).parts}
+    live, draft = files(live_dir), files(draft_dir)
+    return sorted(name for name in live.keys() | draft.keys() if live.get(name) != draft.get(name))
+
+
+def _redefined(live_book, draft_book) -> set[str]:
+    """Decision rules present in both books whose definition differs (where they are written aside)."""
+    def definition(rule) -> dict:
+        return rule.model_dump(exclude={"file", "line"})
+    drafted = {r.id: definition(r) for r in draft_book.decisions}
+    return {r.id for r in live_book.decisions if r.id in drafted and definition(r) != drafted[r.id]}
