@@ -525,6 +525,37 @@ class OtherSoftware(NamedTerms):
     language: bool = False
 
 
+class Environment(Labelled):
+    """Where the software runs when the text says it is not on the provider's own images (`effect: out`), or reached
+    through something the catalog does not cover (`effect: partial`). `with_client`: counts only when a client
+    program is named ("only this client fails, the others connect")."""
+
+    effect: Literal["out", "partial"]
+    with_client: bool = False
+    only_software: list[Id] = []  # counts only for these catalog rows
+    drops_software: bool = False  # the catalog tool named is not what is asked about (a client's own problem)
+
+
+class EvidencePattern(Part):
+    """Regular expressions (case-sensitive, multiline) on the raw text that show an activity: a Traceback or an
+    import line shows the customer's own code whatever words surround it."""
+
+    activity: Id
+    patterns: list[NonEmpty] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        import re
+
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+        return value
+
+
 class ErrorCodes(Part):
     markers: list[Term] = Field(min_length=1)
     pattern: NonEmpty
@@ -549,8 +580,10 @@ class Lexicon(Part):
     negations: list[Term] = []
     activities: list[Labelled] = []
     default_activity: Id = "consult"
+    code_activities: list[Id] = []
     problem_activity: Id | None = None
     error_codes: ErrorCodes | None = None
+    activity_patterns: list[EvidencePattern] = []
     severities: list[LexSeverity] = []
     fault_levels: list[LexFaultLevel] = []
     port_issue_terms: list[Term] = []
@@ -564,6 +597,9 @@ class Lexicon(Part):
     client_tools: list[NamedTerms] = []
     uncatalogued_software: list[OtherSoftware] = []
     cloud_products: list[NamedTerms] = []
+    environments: list[Environment] = []
+    # Kinds of work asked for that decide scope whatever the activity (doing it for the customer, deleted data).
+    work_kinds: list[Labelled] = []
     # Activities about some software: a case of one that names none asks which software it is.
     software_activities: list[Id] = ["troubleshoot", "configure", "install"]
 
