@@ -54,6 +54,7 @@ class Intake:
         self.severities = Vocabulary(lex.severities, negations)
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
         self.port = TermMatcher(((t, True) for t in lex.port_issue_terms), negations)
+        self.not_port = TermMatcher(((t, True) for t in lex.not_port_terms), negations)
         self.topics = TermMatcher(_flat(lex.topics, "id"))
         self.questions = Vocabulary(lex.service_questions)
         self.modes = TermMatcher(_flat(lex.onsite_modes, "id"))
@@ -80,7 +81,8 @@ class Intake:
         case.plan = case.named_plans[0] if case.named_plans else None
         clients = self._software(case, norm)
         env = next((e for e in self.environments.found(norm) if (clients or not e.with_client)
-                    and (not e.only_software or case.software in e.only_software)), None)
+                    and (not e.only_software or case.software in e.only_software)
+                    and case.software not in e.not_software), None)
         case.environment = env and env.id
         case.work = [w.id for w in self.work.found(norm)]
         case.activity = self._activity(text, norm)
@@ -94,7 +96,7 @@ class Intake:
         case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
-        case.port_issue = bool(self.port.find(norm))
+        case.port_issue = bool(self.port.find(norm)) and not self.not_port.find(norm)
         questions = self.questions.found(norm)
         case.asks = [q.id for q in questions]
         case.named_modes = self.modes.labels(norm)

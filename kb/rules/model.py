@@ -533,6 +533,7 @@ class Environment(Labelled):
     effect: Literal["out", "partial"]
     with_client: bool = False
     only_software: list[Id] = []  # counts only for these catalog rows
+    not_software: list[Id] = []  # and not for these
     drops_software: bool = False  # the catalog tool named is not what is asked about (a client's own problem)
 
 
@@ -587,6 +588,7 @@ class Lexicon(Part):
     severities: list[LexSeverity] = []
     fault_levels: list[LexFaultLevel] = []
     port_issue_terms: list[Term] = []
+    not_port_terms: list[Term] = []  # evidence that the connection got through: authentication, start-up, permissions
     topics: list[Topic] = []
     service_questions: list[ServiceQuestion] = []
     onsite_modes: list[Labelled] = []
