@@ -50,6 +50,7 @@ class Intake:
             + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
+        self.generic = Vocabulary(lex.generic_software)
         self.activities = Vocabulary(lex.activities, negations)
         self.severities = Vocabulary(lex.severities, negations)
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
@@ -123,7 +124,7 @@ class Intake:
     def _software(self, case: Case, norm: str) -> list[str]:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
-        keys = [value for kind, value in labels if kind == "catalog"]
+        keys = [value for kind, value in labels if kind == "catalog"] or self._generic(norm)
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
@@ -154,6 +155,14 @@ class Intake:
         elif clients:
             case.notes.append(msg("client_tool", name=clients[0]))
         return clients
+
+    def _generic(self, norm: str) -> list[str]:
+        """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one."""
+        systems = set(self.server_os.labels(norm)) | set(self.os.labels(norm))
+        if len(systems) != 1:
+            return []
+        os_id = systems.pop()
+        return [row for g in self.generic.found(norm) if (row := g.rows.get(os_id))][:1]
 
     def _activity(self, text: str, norm: str) -> str:
         found = [e.id for e in self.activities.found(norm)] + [a for a, p in self.patterns if p.search(text)]

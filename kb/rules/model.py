@@ -537,6 +537,12 @@ class Environment(Labelled):
     drops_software: bool = False  # the catalog tool named is not what is asked about (a client's own problem)
 
 
+class GenericSoftware(Entry):
+    """A word for a kind of catalog software (防火墙) whose row depends on the OS (`rows`: os id → catalog key)."""
+
+    rows: dict[Id, Id]
+
+
 class EvidencePattern(Part):
     """Regular expressions (case-sensitive, multiline) on the raw text that show an activity: a Traceback or an
     import line shows the customer's own code whatever words surround it."""
@@ -600,6 +606,7 @@ class Lexicon(Part):
     uncatalogued_software: list[OtherSoftware] = []
     cloud_products: list[NamedTerms] = []
     environments: list[Environment] = []
+    generic_software: list[GenericSoftware] = []
     # Kinds of work asked for that decide scope whatever the activity (doing it for the customer, deleted data).
     work_kinds: list[Labelled] = []
     # Activities about some software: a case of one that names none asks which software it is.
