@@ -102,3 +102,97 @@ def format_report(report: dict) -> str:
     lines.append(f"assistant scope accuracy {a['scope_accuracy']} (n={a['scope_n']}), "
                  f"software accuracy {a['software_accuracy']} (n={a['software_n']})")
     return "\n".join(lines)
+
+
+# ---- the real-question set (tests/data/real, labelled by docs/labelling-guide.md) ----
+
+# The plans a label is compared on (the guide's format, not a rule): `scope` is how S1-S3 get it, computed as for S3
+# (§2, §9), and `scope_s4` is S4's where it differs (§3.7); a question with a stated plan is compared on that plan.
+LABEL_PLANS = {"scope": "S3", "scope_s4": "S4"}
+SPLITS = ("tune", "holdout")
+REAL_METRICS = ("scope", "scope_s4", "out_recall", "software", "activity", "unknown", "failure_channels", "channel")
+# The channels every failure report is offered (工单/在线支持 「主要解决技术排障类问题」), as the labels name them.
+FAILURE_CHANNELS = ("ticket", "online")
+
+
+def load_real(paths) -> list[dict]:
+    """Read the labelled real questions of one or more files; every item needs question, scope and split."""
+    items = []
+    for path in paths:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        if not isinstance(data, list):
+            raise ValueError(f"{path}: expected a list of labelled questions")
+        for item in data:
+            if not (isinstance(item, dict) and item.get("question") and item.get("scope") and item.get("split") in SPLITS):
+                raise ValueError(f"{path}: {item.get('id') if isinstance(item, dict) else item!r}: needs question, "
+                                 f"scope and split ({'|'.join(SPLITS)})")
+            items.append(item)
+    return items
+
+
+def judge(knowledge, item: dict) -> dict:
+    """Ask one labelled question as a customer would (its stated plan, else none) and compare with its labels."""
+    d = knowledge.ask(item["question"], plan=item.get("plan"))
+    want_s4 = item.get("scope_s4") or item["scope"]
+    got = d.scope_on(item.get("plan") or LABEL_PLANS["scope"])
+    row = {"id": item["id"], "lang": "zh" if is_chinese(item["question"]) else "en", "split": item["split"],
+           "kinds": list(item.get("kinds") or []), "scope": got == item["scope"], "unknown": d.scope == "unknown",
+           "software": d.case.software == item.get("software"), "activity": d.case.activity == item.get("activity"),
+           "got": {"scope": got, "software": d.case.software, "activity": d.case.activity,
+                   "channels": [c.id for c in d.channels], "fired": d.fired}}
+    if not item.get("plan"):
+        got_s4 = d.scope_on(LABEL_PLANS["scope_s4"])
+        row["scope_s4"] = got_s4 == want_s4
+        row["got"]["scope_s4"] = got_s4
+    if item["scope"] == "out":
+        row["out_recall"] = got == "out"
+    channels = row["got"]["channels"]
+    if item.get("channel"):
+        row["channel"] = bool(channels) and channels[0] == item["channel"]
+    if item.get("failure_report") and item.get("channel") == FAILURE_CHANNELS[0]:
+        row["failure_channels"] = all(c in channels for c in FAILURE_CHANNELS)
+    return row
+
+
+def _rate(rows: list[dict]) -> dict:
+    out: dict = {"n": len(rows)}
+    for metric in REAL_METRICS:
+        values = [r[metric] for r in rows if metric in r]
+        out[metric] = round(sum(values) / len(values), 3) if values else None
+    return out
+
+
+def evaluate_real(knowledge, items: list[dict]) -> dict:
+    """Judge every item; report the rates per split, language and kind, and each item's misses."""
+    rows = [judge(knowledge, item) for item in items]
+    groups: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        for split in ("all", f"split:{r['split']}"):
+            groups[split].append(r)
+            groups[f"{split}:lang:{r['lang']}"].append(r)
+            for kind in r["kinds"]:
+                groups[f"{split}:kind:{kind}"].append(r)
+    misses = [{"id": r["id"], "split": r["split"], **r["got"]} for r in rows
+              if not all(r.get(m, True) for m in ("scope", "scope_s4", "software", "failure_channels"))]
+    return {"groups": {g: _rate(rs) for g, rs in sorted(groups.items())}, "misses": misses}
+
+
+def check_real_thresholds(report: dict, thresholds: dict[str, float]) -> list[str]:
+    """Failures of thresholds named GROUP:METRIC, e.g. {"split:tune:scope": 0.9}; `unknown` is a maximum."""
+    failures = []
+    for name, limit in thresholds.items():
+        group, _, metric = name.rpartition(":")
+        value = report["groups"].get(group, {}).get(metric)
+        if value is None or (value > limit if metric == "unknown" else value < limit):
+            failures.append(f"{name} = {value} {'>' if metric == 'unknown' else '<'} {limit}")
+    return failures
+
+
+def format_real(report: dict, kinds: bool = True) -> str:
+    """A plain-text table: one line per group (kinds optional), then nothing else (misses are in --json)."""
+    lines = [f"{'group':34} {'n':>4} " + " ".join(f"{m:>9}" for m in REAL_METRICS)]
+    for group, row in report["groups"].items():
+        if kinds or ":kind:" not in group:
+            cells = " ".join(f"{row[m]:>9.3f}" if row[m] is not None else f"{'-':>9}" for m in REAL_METRICS)
+            lines.append(f"{group:34} {row['n']:>4} {cells}")
+    return "\n".join(lines)

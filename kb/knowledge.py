@@ -20,8 +20,12 @@ from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import Decision
 from kb.rules.engine import decide
+from kb.rules.evidence import Evidence
+from kb.rules.evidence import SoftwareEvidence
 from kb.rules.intake import intake_for
 from kb.rules.render import render_decision
+from kb.rules.text import msg
+from kb.rules.trace import Step
 from kb.rules.views import DecisionView
 from kb.search import registry
 from kb.search.analysis import Analyzer
@@ -57,6 +61,7 @@ class KnowledgeBase:
         self.rule_problems: list = []
         self.library = load_library(self.articles_dir, self.topics)
         self._searcher: Searcher | None = None
+        self._phrases: tuple[Library, SoftwareEvidence] | None = None  # built on first use, again after a reload
         self._opened: OpenBuild | None = None
         self._fingerprint: tuple = (None, None)  # (book, fingerprint of its analyzer), computed when asked
         self.fingerprint = files_fingerprint(self.rules_dir, self.articles_dir)  # of the files last loaded
@@ -165,9 +170,28 @@ class KnowledgeBase:
         """Read a validated question (kb.schemas.AskRequest) into a case and decide it with the rules: a
         language-neutral decision (see `render`). `given` facts (software, os, version) win over the text's."""
         book = self.book
-        case = intake_for(book).read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at,
-                                     **given)
-        return decide(book, case)
+        intake = intake_for(book)
+        case = intake.read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at, **given)
+        evidence = self._evidence(case)
+        if evidence:
+            case = intake.read(question, plan=plan, severity=severity, onsite=onsite, reported_at=reported_at,
+                               **(given | {"software": evidence.software}))
+        decision = decide(book, case)
+        if evidence:
+            decision.trace.insert(0, Step(f"evidence.{evidence.article}", "fact", evidence.article, msg(
+                "trace_software_evidence", software=book.catalog[evidence.software].name, title=evidence.title,
+                phrase=evidence.phrase), {"software": evidence.software}))
+        return decision
+
+    def _evidence(self, case) -> Evidence | None:
+        """The software the articles' symptoms show, for a case the lexicon found none in (and did not set aside)."""
+        book = self.book
+        if case.software_status != "none" or case.topic or any(m in book.catalog for m in case.mentions):
+            return None
+        library = self.library
+        if self._phrases is None or self._phrases[0] is not library:
+            self._phrases = (library, SoftwareEvidence(library.articles.values(), book.catalog))
+        return self._phrases[1].find(case.text)
 
     def render(self, decision: Decision, lang: str) -> DecisionView:
         """A decision in one language, as `kb ask --json` prints it."""

@@ -34,7 +34,7 @@ from kb.rules.views import DecisionView
 from kb.search.hybrid import MODES
 
 MAX_QUERY = 500
-MAX_QUESTION = 500
+MAX_QUESTION = 4000  # a question may carry pasted logs or command output; search reads only MAX_QUERY of it
 SUBJECT = (3, 200)
 DESCRIPTION = (10, 5000)
 CONTACT = (3, 200)

@@ -21,6 +21,7 @@ from kb.rules.case import Onsite
 from kb.rules.engine import Decision
 from kb.rules.render import trace_in_both
 from kb.rules.views import DecisionView
+from kb.schemas import MAX_QUERY
 from kb.schemas import MAX_QUESTION
 from kb.schemas import AskRequest
 from kb.schemas import EventRequest
@@ -86,7 +87,7 @@ class Service:
                           version=request.version)
         note = None
         try:
-            hits = kb.search(request.question, lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
+            hits = kb.search(request.question[:MAX_QUERY], lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
         except NotReady:
             hits, note = Results(), "no_index"
         conversation = request.conversation or new_conversation()

@@ -9,6 +9,7 @@ from flask import request
 from flask import url_for
 
 from kb.errors import InvalidInput
+from kb.schemas import MAX_QUESTION
 from kb.schemas import SUBJECT
 from kb.schemas import AskRequest
 from kb.schemas import EventRequest
@@ -37,7 +38,7 @@ def ask():
             error = describe(exc)
     return render_template("assistant/ask.html", form=request.args, book=book, answer=answer,
                            decision=answer.view if answer else None, hits=answer.hits if answer else [],
-                           error=error), 400 if error else 200
+                           error=error, max_question=MAX_QUESTION), 400 if error else 200
 
 
 def ticket_form_url(form) -> str:

@@ -307,6 +307,14 @@ def _check_lexicon(check: _Checker, book: RuleBook) -> None:
                            "catalog key", index)
         for i, sev in enumerate(doc.severities):
             check.need("lexicon", ["severities", i, "id"], sev.id, book.severities, "severity", index)
+        systems = {o.id for o in book.lexicon.os}
+        for i, generic in enumerate(doc.generic_software):
+            for os_id, key in generic.rows.items():
+                check.need("lexicon", ["generic_software", i, "rows", os_id], os_id, systems, "os", index)
+                check.need("lexicon", ["generic_software", i, "rows", os_id], key, book.catalog, "catalog key", index)
+        for i, env in enumerate(doc.environments):
+            for key in env.only_software + env.not_software:
+                check.need("lexicon", ["environments", i], key, book.catalog, "catalog key", index)
 
 
 def _check_decisions(check: _Checker, book: RuleBook) -> None:

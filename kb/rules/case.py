@@ -39,6 +39,8 @@ class Case:
     severity: str | None = None
     fault_level: int | None = None
     port_issue: bool = False
+    environment: str | None = None  # lexicon `environments` id: not the provider's image, or reached through something
+    work: list[str] = field(default_factory=list)  # lexicon `work_kinds` ids found
     topic: str | None = None
     asks: list[str] = field(default_factory=list)  # service questions asked (lexicon service_questions ids)
     named_plans: list[str] = field(default_factory=list)  # plans the text names (the question may be about another)

@@ -99,3 +99,16 @@ def onsite_activity_excluded(case, value, book) -> bool:
     """The activity is (true) or is not (false) one the onsite service excludes (onsite.yaml)."""
     excluded = {a for row in book.onsite.excludes for a in row.activities}
     return (case.activity in excluded) is bool(value)
+
+
+@condition("environment_effect")
+def environment_effect(case, value, book) -> bool:
+    """Where the software runs takes the case out of the catalog's range (out) or only partly into it (partial)."""
+    env = next((e for e in book.lexicon.environments if e.id == case.environment), None)
+    return env is not None and _one_of(env.effect, value)
+
+
+@condition("work")
+def work_is(case, value, book) -> bool:
+    """The question asks for one of these kinds of work (lexicon work_kinds)."""
+    return any(_one_of(w, value) for w in case.work)

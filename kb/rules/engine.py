@@ -87,6 +87,10 @@ class Decision:
         """The ids of the decision rules that fired, in file order."""
         return [step.id for step in self.trace if step.kind == "rule"]
 
+    def scope_on(self, plan: str) -> str:
+        """The scope on `plan`: the plan's group in `by_plan` when the question gave none, else the scope."""
+        return next((v.scope for v in self.by_plan if plan in v.plans), self.scope)
+
     def summary(self) -> dict:
         """What was decided, as ids and ISO times: what the decision log keeps and a replay compares."""
         iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731

@@ -50,10 +50,12 @@ class Intake:
             + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
+        self.generic = Vocabulary(lex.generic_software)
         self.activities = Vocabulary(lex.activities, negations)
         self.severities = Vocabulary(lex.severities, negations)
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
         self.port = TermMatcher(((t, True) for t in lex.port_issue_terms), negations)
+        self.not_port = TermMatcher(((t, True) for t in lex.not_port_terms), negations)
         self.topics = TermMatcher(_flat(lex.topics, "id"))
         self.questions = Vocabulary(lex.service_questions)
         self.modes = TermMatcher(_flat(lex.onsite_modes, "id"))
@@ -62,6 +64,10 @@ class Intake:
         self.images = TermMatcher(_flat(lex.images, "id"))
         self.server_os = TermMatcher(_flat(lex.server_os, "id"))
         self.plans = TermMatcher((t, pid) for pid, p in book.plans.items() for t in (pid, p.name.zh, f"{p.name.en} plan"))
+        self.environments = Vocabulary(lex.environments)
+        self.work = Vocabulary(lex.work_kinds, negations)
+        self.patterns = [(p.activity, re.compile("|".join(f"(?:{x})" for x in p.patterns), re.MULTILINE))
+                         for p in lex.activity_patterns]
         self.problem = lex.problem_activity
         codes = lex.error_codes
         self.error_code = codes and re.compile(
@@ -74,15 +80,24 @@ class Intake:
         case = Case(text=text, lang="zh" if is_chinese(text) else "en")
         case.named_plans = self.plans.labels(norm)
         case.plan = case.named_plans[0] if case.named_plans else None
-        self._software(case, norm)
+        clients = self._software(case, norm)
+        env = next((e for e in self.environments.found(norm) if (clients or not e.with_client)
+                    and (not e.only_software or case.software in e.only_software)
+                    and case.software not in e.not_software), None)
+        case.environment = env and env.id
+        case.work = [w.id for w in self.work.found(norm)]
         case.activity = self._activity(text, norm)
+        if case.software and (case.activity in self.book.lexicon.code_activities or env and env.drops_software):
+            # the catalog tool is only the subject of their code, or the client they use is what fails
+            case.mentions.append(case.software)
+            case.software, case.software_status = None, "none"
         order = list(self.book.severities)
         severities = {e.id for e in self.severities.found(norm)
                       if e.only_with_activity is None or case.activity in e.only_with_activity}
         case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
-        case.port_issue = bool(self.port.find(norm))
+        case.port_issue = bool(self.port.find(norm)) and not self.not_port.find(norm)
         questions = self.questions.found(norm)
         case.asks = [q.id for q in questions]
         case.named_modes = self.modes.labels(norm)
@@ -106,9 +121,10 @@ class Intake:
         self._note_unknowns(case)
         return case
 
-    def _software(self, case: Case, norm: str) -> None:
+    def _software(self, case: Case, norm: str) -> list[str]:
+        """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
-        keys = [value for kind, value in labels if kind == "catalog"]
+        keys = [value for kind, value in labels if kind == "catalog"] or self._generic(norm)
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
@@ -138,9 +154,18 @@ class Intake:
             case.product = cloud[0]
         elif clients:
             case.notes.append(msg("client_tool", name=clients[0]))
+        return clients
+
+    def _generic(self, norm: str) -> list[str]:
+        """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one."""
+        systems = set(self.server_os.labels(norm)) | set(self.os.labels(norm))
+        if len(systems) != 1:
+            return []
+        os_id = systems.pop()
+        return [row for g in self.generic.found(norm) if (row := g.rows.get(os_id))][:1]
 
     def _activity(self, text: str, norm: str) -> str:
-        found = [e.id for e in self.activities.found(norm)]
+        found = [e.id for e in self.activities.found(norm)] + [a for a, p in self.patterns if p.search(text)]
         if self.error_code and self.error_code.search(normalize(text, fold_case=False)):
             found.append(self.problem)  # "报 403", "returns AuthFailure": a problem is being reported
         return next((e.id for e in self.activities.entries if e.id in found), self.book.lexicon.default_activity)

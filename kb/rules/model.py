@@ -525,6 +525,44 @@ class OtherSoftware(NamedTerms):
     language: bool = False
 
 
+class Environment(Labelled):
+    """Where the software runs when the text says it is not on the provider's own images (`effect: out`), or reached
+    through something the catalog does not cover (`effect: partial`). `with_client`: counts only when a client
+    program is named ("only this client fails, the others connect")."""
+
+    effect: Literal["out", "partial"]
+    with_client: bool = False
+    only_software: list[Id] = []  # counts only for these catalog rows
+    not_software: list[Id] = []  # and not for these
+    drops_software: bool = False  # the catalog tool named is not what is asked about (a client's own problem)
+
+
+class GenericSoftware(Entry):
+    """A word for a kind of catalog software (防火墙) whose row depends on the OS (`rows`: os id → catalog key)."""
+
+    rows: dict[Id, Id]
+
+
+class EvidencePattern(Part):
+    """Regular expressions (case-sensitive, multiline) on the raw text that show an activity: a Traceback or an
+    import line shows the customer's own code whatever words surround it."""
+
+    activity: Id
+    patterns: list[NonEmpty] = Field(min_length=1)
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, value: list[str]) -> list[str]:
+        import re
+
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} does not compile: {exc}") from None
+        return value
+
+
 class ErrorCodes(Part):
     markers: list[Term] = Field(min_length=1)
     pattern: NonEmpty
@@ -549,11 +587,14 @@ class Lexicon(Part):
     negations: list[Term] = []
     activities: list[Labelled] = []
     default_activity: Id = "consult"
+    code_activities: list[Id] = []
     problem_activity: Id | None = None
     error_codes: ErrorCodes | None = None
+    activity_patterns: list[EvidencePattern] = []
     severities: list[LexSeverity] = []
     fault_levels: list[LexFaultLevel] = []
     port_issue_terms: list[Term] = []
+    not_port_terms: list[Term] = []  # evidence that the connection got through: authentication, start-up, permissions
     topics: list[Topic] = []
     service_questions: list[ServiceQuestion] = []
     onsite_modes: list[Labelled] = []
@@ -564,6 +605,10 @@ class Lexicon(Part):
     client_tools: list[NamedTerms] = []
     uncatalogued_software: list[OtherSoftware] = []
     cloud_products: list[NamedTerms] = []
+    environments: list[Environment] = []
+    generic_software: list[GenericSoftware] = []
+    # Kinds of work asked for that decide scope whatever the activity (doing it for the customer, deleted data).
+    work_kinds: list[Labelled] = []
     # Activities about some software: a case of one that names none asks which software it is.
     software_activities: list[Id] = ["troubleshoot", "configure", "install"]
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from kb.schemas import MAX_QUESTION
 from tests.conftest import CJK
 from tests.conftest import IN_SCOPE
 from tests.conftest import OUT_OF_SCOPE
@@ -157,7 +158,7 @@ def test_api_ask_answers_in_the_request_language(client):
     ({}, "question"),
     ({"question": ""}, "question"),
     ({"question": 42}, "question"),
-    ({"question": "x" * 501}, "question"),
+    ({"question": "x" * (MAX_QUESTION + 1)}, "question"),
     ({"question": IN_SCOPE, "plan": "S5"}, "plan"),
     ({"question": IN_SCOPE, "plan": ["S1"]}, "plan"),
     ({"question": IN_SCOPE, "severity": "panic"}, "severity"),
@@ -174,6 +175,17 @@ def test_api_ask_answers_in_the_request_language(client):
 def test_ask_rejects_bad_bodies_naming_the_field(client, body, field):
     error = error_of(client.post("/api/v1/ask", json=body), 400)
     assert (error["code"], error["field"]) == ("invalid_input", field)
+
+
+def test_ask_reads_all_of_a_pasted_log(client):
+    """Issue 11 item 9: a question with a few thousand characters of pasted output is accepted and read whole: the
+    only line that shows the case (sshd inside a container) comes after the first MAX_QUERY characters."""
+    log = "\n".join(f"Nov 23 10:{i % 60:02d}:00 host kernel: audit: type=1400 apparmor=STATUS id={i}" for i in range(45))
+    question = f"my server keeps refusing connections\n```\n{log}\n```\nsshd runs inside a Docker container on port 2222"
+    assert 2500 < len(question) <= MAX_QUESTION
+    data = client.post("/api/v1/ask", json={"question": question, "plan": "S3", "lang": "en"}).json
+    assert data["scope"] == "out" and data["software"] == "ssh"
+    assert "scope.outside_provider_images" in [r["id"] for r in data["rules"]]
 
 
 @pytest.mark.parametrize(("body", "field"), [

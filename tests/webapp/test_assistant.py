@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from kb.schemas import MAX_QUESTION
 from tests.conftest import IN_SCOPE
 from tests.conftest import OUT_OF_SCOPE
 from tests.conftest import text_of
@@ -85,7 +86,7 @@ def test_assistant_form_lands_on_the_decision(en):
 
 @pytest.mark.parametrize(("params", "field"), [
     ({"question": "", "plan": "S3"}, "question"),
-    ({"question": "x" * 501}, "question"),
+    ({"question": "x" * (MAX_QUESTION + 1)}, "question"),
     ({"question": IN_SCOPE, "plan": "S9"}, "plan"),
     ({"question": IN_SCOPE, "severity": "urgent"}, "severity"),
     ({"question": IN_SCOPE, "onsite_mode": "9x9"}, "onsite_mode"),

@@ -1,0 +1,92 @@
+"""Which catalog software a question is about when it names none: the articles' symptoms and titles, verbatim.
+
+Customers paste the error and leave out the product ("530 Login incorrect", "Received message too long"). A lexicon
+of names cannot keep up, but the articles quote those messages. A question takes an article's software when it
+repeats a long enough run of one of its phrases, and no article of other software matches as well (a bare
+"Connection timed out" is in the SSH, FTP and RDP articles alike, so it decides nothing). A message several software share
+decides only when a single software's article titles carry it (an article about a message is named after it).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from kb.rules.lexicon import normalize
+
+# Addresses and paths differ from one machine to the next; words, reply codes and exit codes do not.
+_VARYING = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b0x[0-9a-f]+\b|\b\d{5,}\b|(?:/[\w.-]+){2,}")
+_TOKEN = re.compile(r"[a-z][a-z0-9_'-]*|\d+|[\u3400-\u9fff]")
+_CJK = re.compile(r"[\u3400-\u9fff]")
+MIN_WEIGHT = 3.0  # three words of a message in a row (a CJK character weighs less than a word)
+MIN_SHARE = 0.6  # and most of the phrase
+CJK_WEIGHT = 0.4
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(_VARYING.sub(" ", normalize(text)))
+
+
+def _weight(tokens) -> float:
+    return sum(CJK_WEIGHT if _CJK.match(t) else 1.0 for t in tokens)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The software a phrase of an article shows, the article and the phrase."""
+
+    software: str
+    article: str
+    title: str
+    phrase: str
+    weight: float
+
+
+class SoftwareEvidence:
+    """The phrases (symptoms and titles) of the articles about catalog software, tokenized once."""
+
+    def __init__(self, articles, catalog):
+        articles = [a for a in articles if a.software in catalog]
+        self.phrases = [(a, phrase, toks) for a in articles for phrase in (*a.symptoms, a.title)
+                        if _weight(toks := _tokens(phrase)) >= MIN_WEIGHT]
+        # Each software's phrases as one text, to tell a message of one software from one several share.
+        self.said: dict[str, str] = {}
+        self.titled: dict[str, str] = {}
+        for a in articles:
+            self.said[a.software] = self.said.get(a.software, "|") + "|".join(
+                " ".join(_tokens(p)) for p in (*a.symptoms, a.title)) + "|"
+            self.titled[a.software] = self.titled.get(a.software, "|") + " ".join(_tokens(a.title)) + "|"
+
+    def _owned(self, software: str, run: str, weight: float) -> bool:
+        """Whether a matched run is this software's: only its articles say it, or (a longer one) only its titles."""
+        owners = {s for s, text in self.said.items() if _contains(text, run)}
+        if owners == {software}:
+            return True
+        titled = {s for s, text in self.titled.items() if _contains(text, run)}
+        return titled == {software} and weight > MIN_WEIGHT
+
+    def find(self, text: str) -> Evidence | None:
+        """The strongest evidence in `text`, or None when there is none or other software matches as well."""
+        words = _tokens(text)
+        vocabulary = set(words)
+        best: dict[str, Evidence] = {}
+        for article, phrase, toks in self.phrases:
+            if len(vocabulary.intersection(toks)) < 2:
+                continue
+            m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
+            run = toks[m.a:m.a + m.size]
+            weight = _weight(run)
+            if weight < MIN_WEIGHT or weight < MIN_SHARE * _weight(toks):
+                continue
+            if weight > getattr(best.get(article.software), "weight", 0) and self._owned(article.software, " ".join(run), weight):
+                best[article.software] = Evidence(article.software, article.id, article.title, phrase, weight)
+        ranked = sorted(best.values(), key=lambda e: -e.weight)
+        if not ranked or (len(ranked) > 1 and ranked[1].weight >= ranked[0].weight):
+            return None
+        return ranked[0]
+
+
+def _contains(text: str, run: str) -> bool:
+    """`run` (tokens joined by spaces) inside a phrase of `text` on token edges."""
+    return any(f" {run} " in f" {phrase} " for phrase in text.split("|") if run in phrase)
