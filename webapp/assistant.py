@@ -24,19 +24,23 @@ bp = Blueprint("assistant", __name__, url_prefix="/assistant")
 FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city", "software", "os", "version"}
 
 
-@bp.get("")
+@bp.route("", methods=("GET", "POST"))
 def ask():
-    """Show the question form; with a question, also the decision, articles and next steps."""
+    """Show the question form; with a question, also the decision, articles and next steps.
+
+    The form posts: a question may carry thousands of characters of pasted log, more than a server takes in an
+    address. A link with ?question= (from search, or bookmarked) still asks by GET."""
     book = get_kb().book
     answer, error = None, None
-    if "question" in request.args:  # asking is a read, so a GET form: the answer page can be bookmarked
+    values = request.form if request.method == "POST" else request.args
+    if "question" in values:
         try:
-            data = inputs.nested_onsite(inputs.fields(request.args, FIELDS, strict=False))
+            data = inputs.nested_onsite(inputs.fields(values, FIELDS, strict=False))
             question = inputs.validated(AskRequest, dict(data, conversation=conversation.current()))
             answer = get_service().ask(question, get_lang())
         except InvalidInput as exc:
             error = describe(exc)
-    return render_template("assistant/ask.html", form=request.args, book=book, answer=answer,
+    return render_template("assistant/ask.html", form=values, book=book, answer=answer,
                            decision=answer.view if answer else None, hits=answer.hits if answer else [],
                            error=error, max_question=MAX_QUESTION), 400 if error else 200
 

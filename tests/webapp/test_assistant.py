@@ -5,6 +5,7 @@ from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
 import pytest
+from markupsafe import escape
 
 from kb.schemas import MAX_QUESTION
 from tests.conftest import IN_SCOPE
@@ -220,3 +221,17 @@ def test_without_a_search_index_the_assistant_still_decides_and_says_why(knowled
         assert response.status_code == 503 and response.headers["Retry-After"]
     finally:
         app.extensions["store"].close()
+
+
+def test_the_form_posts_so_a_long_pasted_log_is_answered_and_its_choices_carry_it(en):
+    # Thousands of characters of pasted output do not fit in an address (gunicorn takes 4 KB a request line).
+    page = text_of(en.get("/assistant"))
+    assert re.search(r'<form class="ask-form" action="/assistant#decision" method="post">', page)
+    question = "sftp 连接失败：Received message too long 1416128\n" + "debug1: 日志行 " * 300
+    answered = en.post("/assistant", data={"question": question})
+    body = text_of(answered)
+    assert answered.status_code == 200 and 'class="badge' in body
+    # Without a plan the answer asks for it: each choice posts the question as it was asked, with the plan added.
+    choices = re.search(r'<form class="inline choices" method="post" action="/assistant#decision">(.*?)</form>', body, re.S)
+    assert choices and 'name="question"' in choices.group(1) and 'name="plan" value="S1"' in choices.group(1)
+    assert f'value="{escape(question)}"' in choices.group(1)

@@ -131,7 +131,7 @@ def test_a_missing_plan_is_asked_for_with_choices_and_the_choice_decides(context
     box.press("Enter")
     card = page.locator(".kbw-answer:not(.kbw-folded) .decision")
     expect(card.locator(".by-plan")).to_be_visible()
-    choice = card.locator(".missing a.choice[data-fact=plan]").first
+    choice = card.locator(".missing .choice[data-fact=plan]").first
     name = choice.inner_text()
     choice.click()
     expect(page.locator(".kbw-you").last).to_have_text(re.compile(re.escape(name) + "$"))

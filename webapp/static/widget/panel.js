@@ -115,7 +115,7 @@
   });
 
   log.addEventListener("click", function (event) {
-    var choice = event.target.closest("a.choice");
+    var choice = event.target.closest(".choice");
     if (choice) {  // a missing fact, chosen: the same question again with the fact
       event.preventDefault();
       var given = {};
@@ -140,6 +140,7 @@
     if (!form) return;
     event.preventDefault();
     var input = form.querySelector("input[type=text]");
+    if (!input) return;
     var given = {};
     given[input.name] = input.value.trim();
     if (given[input.name]) ask(state.question, input.value.trim(), given);
