@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from collections.abc import Iterator
 from dataclasses import dataclass
 from dataclasses import replace
+from functools import lru_cache
 from html import escape
 
 from kb.search.analysis import Analyzer
@@ -22,6 +23,7 @@ SURROUND = 60
 BETWEEN = " … "
 CHAR_LIMIT = 2**15  # text beyond this is not looked at (whoosh's DEFAULT_CHARLIMIT)
 MARK = '<mark class="hl">{}</mark>'
+TOKEN_CACHE = 512  # texts whose tokens are kept (an article's body is a few thousand tokens)
 
 
 @dataclass
@@ -49,11 +51,18 @@ def highlight(analyzer: Analyzer, text: str, terms: Iterable[str], top: int = 3)
     terms = frozenset(terms)
     if not text or not terms:
         return ""
-    tokens = (_Span(t.text, t.start, t.end, t.text in terms) for t in analyzer.tokens(text, stops=True))
+    tokens = (_Span(t, start, end, t in terms) for t, start, end in _tokens(analyzer, text))
     fragments = list(_fragments(_merge(tokens)))
     best = sorted(fragments, key=lambda f: (f.score, f.start), reverse=True)[:top]
     best = [f for f in best if f.score >= 1]
     return BETWEEN.join(_format(text, f) for f in sorted(best, key=lambda f: f.start))
+
+
+@lru_cache(maxsize=TOKEN_CACHE)
+def _tokens(analyzer: Analyzer, text: str) -> tuple[tuple[str, int, int], ...]:
+    """A text's analysed tokens up to CHAR_LIMIT: analysing the body of an article is most of a snippet's cost, and
+    the same articles come up again and again."""
+    return tuple((t.text, t.start, t.end) for t in analyzer.tokens(text[:CHAR_LIMIT + SURROUND], stops=True))
 
 
 def article_snippet(analyzer: Analyzer, article, terms: Iterable[str]) -> str:

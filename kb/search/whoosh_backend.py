@@ -7,8 +7,11 @@ import re
 from collections.abc import Iterable
 from collections.abc import Sequence
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
 from whoosh import index as whoosh_index
 from whoosh.analysis import StemFilter
 from whoosh.analysis import Token
@@ -168,8 +171,17 @@ class WhooshIndex:
             return searcher.doc_frequency(SPELL_FIELD, word)
 
     def words_near(self, word: str, max_distance: int) -> Iterable[str]:
+        """Indexed words within `max_distance` edits (Levenshtein), found by rapidfuzz over the field's words:
+        whoosh's automaton walk took a third of a search's time on the shipped library."""
+        found = process.extract(word, self._vocabulary, scorer=Levenshtein.distance, score_cutoff=max_distance,
+                                limit=None)
+        return [term for term, _distance, _index in found]
+
+    @cached_property
+    def _vocabulary(self) -> list[str]:
+        """The spelling field's words, read once per opened index (an index never changes once built)."""
         with self._searcher() as searcher:
-            return [_text(t) for t in searcher.reader().terms_within(SPELL_FIELD, word, max_distance)]
+            return [_text(t) for t in searcher.reader().lexicon(SPELL_FIELD)]
 
     def close(self) -> None:
         self._closed = True
