@@ -10,7 +10,7 @@ The same passages go to tantivy and bm25s (keyword, tokenised by our analyzer) a
 vector: it measures what vector search costs at scale, not its quality, because embedding 10,000 articles with the
 real model takes about an hour on two cores (quality is measured on the real library by `kb eval`).
 
-Run: bench/run [--sizes 1000,10000] [--embedder hash|minilm] [--queries 300]
+Run: bench/run [--sizes 1000,10000] [--keyword whoosh,tantivy] [--embedder hash|minilm] [--queries 300]
 """
 
 from __future__ import annotations
@@ -103,7 +103,8 @@ def _peak_mb() -> float:
 def _kb(library: Path, index: Path, embedder: str):
     from kb.knowledge import KnowledgeBase
 
-    return KnowledgeBase(ROOT / "rules", library, index, embedder=_embedder(embedder))
+    return KnowledgeBase(ROOT / "rules", library, index, embedder=_embedder(embedder),
+                         keyword_backend=os.environ.get("KB_KEYWORD_ENGINE", "whoosh"))
 
 
 # ---- the workers: each runs in a process of its own, so its memory and start-up are its own ----
@@ -195,16 +196,16 @@ def work_peers(library: Path, count: int) -> dict:
 
 # ---- the driver ----
 
-def _worker(*args: str, started: float | None = None) -> dict:
+def _worker(*args: str, keyword: str = "whoosh", started: float | None = None) -> dict:
     command = [sys.executable, __file__, "--worker", *args]
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=False,
-                            env=dict(os.environ, KB_BENCH_STARTED=str(started or time.time())))
+                            env=dict(os.environ, KB_BENCH_STARTED=str(started or time.time()), KB_KEYWORD_ENGINE=keyword))
     if result.returncode:
         raise RuntimeError(f"{' '.join(args)} failed:\n{result.stderr[-3000:]}")
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def measure(size: int | None, embedder: str, queries: int, peers: bool) -> dict:
+def measure(size: int | None, embedder: str, keyword: str, queries: int, peers: bool) -> dict:
     """One row: the real library when size is None, else a synthetic one of `size` articles."""
     from bench.synthetic import generate
 
@@ -214,8 +215,10 @@ def measure(size: int | None, embedder: str, queries: int, peers: bool) -> dict:
             library = Path(tmp) / "articles"
             generate(library, size)
         index = Path(tmp) / "index"
-        row = {"size": size or "real", "embedder": embedder, **_worker("build", str(library), str(index), embedder)}
-        row.update(_worker("query", str(library), str(index), embedder, str(queries), started=time.time()))
+        row = {"size": size or "real", "embedder": embedder, "engine": keyword,
+               **_worker("build", str(library), str(index), embedder, keyword=keyword)}
+        row.update(_worker("query", str(library), str(index), embedder, str(queries), keyword=keyword,
+                           started=time.time()))
         if peers:
             row["peers"] = _worker("peers", str(library), str(queries))
         return row
@@ -228,17 +231,17 @@ def _ratio(ours: float, theirs: float) -> str:
 def print_table(rows: list[dict]) -> None:
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
-    print(f"{'library':>8} {'embedder':>8} {'articles':>8} {'passages':>8} {'build s':>8} {'peak MB':>8} "
-          f"{'1-edit s':>8} {'first s':>8} {'RSS MB':>7}")
+    print(f"{'library':>8} {'engine':>8} {'embedder':>8} {'articles':>8} {'passages':>8} {'build s':>8} "
+          f"{'peak MB':>8} {'1-edit s':>8} {'first s':>8} {'RSS MB':>7}")
     for r in rows:
-        print(f"{r['size']!s:>8} {r['embedder']:>8} {r['articles']:8} {r['passages']:8} {r['build_s']:8} "
-              f"{r['peak_mb']:8} {r['one_article_rebuild_s']:8} {r['first_search_s']:8} {r['rss_mb']:7}")
+        print(f"{r['size']!s:>8} {r['engine']:>8} {r['embedder']:>8} {r['articles']:8} {r['passages']:8} "
+              f"{r['build_s']:8} {r['peak_mb']:8} {r['one_article_rebuild_s']:8} {r['first_search_s']:8} {r['rss_mb']:7}")
     print()
-    print(f"{'library':>8} {'query ms (p50 / p95 / p99)':28}"
-          f"{'keyword':>22} {'semantic':>22} {'hybrid':>22} {'ask':>22}")
+    print(f"{'library':>8} {'engine':>8}  query ms p50 / p95 / p99:"
+          f"{'keyword':>14} {'semantic':>22} {'hybrid':>22} {'ask':>22}")
     for r in rows:
         cells = "".join(f"{r[m]['p50']:>8} {r[m]['p95']:>6} {r[m]['p99']:>6}" for m in ("keyword", "semantic", "hybrid", "ask"))
-        print(f"{r['size']!s:>8} {'':28}{cells}")
+        print(f"{r['size']!s:>8} {r['engine']:>8} {'':16}{cells}")
     print()
     print(f"{'library':>8} {'peer ms p50 / p95 (ours ÷ theirs at p95)':44}")
     for r in rows:
@@ -246,7 +249,8 @@ def print_table(rows: list[dict]) -> None:
         if not p:
             continue
         kw, sem = r["keyword"]["p95"], r["semantic"]["p95"]
-        print(f"{r['size']!s:>8}  tantivy {p['tantivy']['p50']} / {p['tantivy']['p95']} ({_ratio(kw, p['tantivy']['p95'])})"
+        print(f"{r['size']!s:>8} {r['engine']:>8}"
+              f"  tantivy {p['tantivy']['p50']} / {p['tantivy']['p95']} ({_ratio(kw, p['tantivy']['p95'])})"
               f"   bm25s {p['bm25s']['p50']} / {p['bm25s']['p95']} ({_ratio(kw, p['bm25s']['p95'])})"
               f"   numpy cosine {p['numpy']['p50']} / {p['numpy']['p95']} ({_ratio(sem, p['numpy']['p95'])})"
               f"   builds: tantivy {p['tantivy_build_s']} s, bm25s {p['bm25s_build_s']} s")
@@ -267,15 +271,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000,10000", help="synthetic library sizes, comma separated")
     parser.add_argument("--real", default="minilm", help="embedder for the shipped library (minilm, none; '' skips it)")
     parser.add_argument("--embedder", default="hash", help="embedder for the synthetic libraries: hash, minilm, none")
+    parser.add_argument("--keyword", default="whoosh,tantivy", help="our keyword backends to measure, comma separated")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--no-peers", action="store_true")
     parser.add_argument("--json", action="store_true", help="print the rows as JSON too")
     args = parser.parse_args()
     rows = []
-    if args.real:
-        rows.append(measure(None, args.real, args.queries, not args.no_peers))
-    for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
-        rows.append(measure(size, args.embedder, args.queries, not args.no_peers))
+    sizes = [None] * bool(args.real) + [int(s) for s in args.sizes.split(",") if s.strip()]
+    for size in sizes:
+        for n, keyword in enumerate(k for k in args.keyword.split(",") if k):
+            peers = not args.no_peers and n == 0  # the peers do not depend on our backend
+            rows.append(measure(size, args.real if size is None else args.embedder, keyword, args.queries, peers))
     print_table(rows)
     if args.json:
         print(json.dumps(rows))

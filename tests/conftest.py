@@ -79,6 +79,15 @@ def knowledge(tmp_path_factory):
     return kb
 
 
+@pytest.fixture(scope="session", params=["whoosh", "tantivy"])
+def each_keyword_backend(request, tmp_path_factory):
+    """A keyword-only KnowledgeBase on each keyword backend: the keyword search tests run on both."""
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp(f"{request.param}-index"), embedder=None,
+                       keyword_backend=request.param)
+    kb.build_index()
+    return kb
+
+
 @pytest.fixture
 def app(knowledge, tmp_path):
     """The site over the shared knowledge base and a fresh SQLite store (CSRF off; the browser tests keep it on)."""

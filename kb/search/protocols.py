@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from kb.search.analysis import Analyzer
 
 # The weight of a match in each field, as the README documents them. Backends apply them once, at query time.
+# A quoted phrase's words may be this many positions apart: a stop word left out of the query, or a Chinese word's
+# sub-words between two words, must not break it; the order of the words still counts.
+PHRASE_SLOP = 2
 FIELD_WEIGHTS = MappingProxyType({"title": 3.0, "symptoms": 2.5, "tags": 2.0, "summary": 1.5, "body": 1.0})
 
 

@@ -14,6 +14,7 @@ from kb.search.protocols import KeywordBackend
 # name → "module:factory". A keyword factory takes no arguments; an embedder factory takes `model_path`.
 KEYWORD_BACKENDS = {
     "whoosh": "kb.search.whoosh_backend:WhooshBackend",
+    "tantivy": "kb.search.tantivy_backend:TantivyBackend",
 }
 EMBEDDERS = {
     "minilm": "kb.search.embedders:minilm",  # all-MiniLM-L6-v2, bundled; or any local model at model_path

@@ -147,11 +147,11 @@ FLOOR = {
 
 
 def test_the_registry_names_what_it_knows():
-    with pytest.raises(UnknownImplementation, match=r"unknown keyword backend 'lucene'; known: whoosh"):
+    with pytest.raises(UnknownImplementation, match=r"unknown keyword backend 'lucene'; known: tantivy, whoosh"):
         keyword_backend("lucene")
     with pytest.raises(UnknownImplementation, match=r"unknown embedder 'e5'; known: minilm"):
         make_embedder("e5")
-    assert isinstance(keyword_backend("whoosh"), KeywordBackend)
+    assert all(isinstance(keyword_backend(name), KeywordBackend) for name in ("whoosh", "tantivy"))
 
 
 def test_the_configured_implementations_satisfy_the_protocols(semantic_knowledge):

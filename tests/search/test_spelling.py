@@ -8,10 +8,11 @@ from kb.search.spelling import Speller
 from kb.search.spelling import rule_words
 
 
-@pytest.fixture(scope="module")
-def speller(knowledge):
+@pytest.fixture
+def speller(each_keyword_backend):
     """The vocabulary is the keyword index's, whatever the backend: a keyword-only build has all of it."""
-    return Speller(knowledge.searcher().keyword, rule_words(knowledge.book))
+    kb = each_keyword_backend
+    return Speller(kb.searcher().keyword, rule_words(kb.book))
 
 
 @pytest.mark.parametrize(("typed", "meant"), [
@@ -36,8 +37,15 @@ def test_correct_text_and_names_give_no_suggestion(speller, query):
     assert speller.suggest(query) is None
 
 
-@pytest.mark.parametrize("kb", [pytest.param("semantic_knowledge", marks=pytest.mark.slow), "knowledge"])
-def test_search_also_searches_the_correction(request, kb):
-    hits = request.getfixturevalue(kb).search("sshd permision denid publickey", lang="en")
+def test_search_also_searches_the_correction(each_keyword_backend):
+    check_correction_is_searched(each_keyword_backend)
+
+
+def test_hybrid_search_also_searches_the_correction(semantic_knowledge):
+    check_correction_is_searched(semantic_knowledge)
+
+
+def check_correction_is_searched(kb):
+    hits = kb.search("sshd permision denid publickey", lang="en")
     assert hits.suggestion == "sshd permission denied publickey"
     assert hits[0].key == "ssh-permission-denied-publickey"
