@@ -21,6 +21,7 @@ import json
 import os
 import platform
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -210,9 +211,10 @@ def measure(size: int | None, embedder: str, keyword: str, queries: int, peers: 
     from bench.synthetic import generate
 
     with tempfile.TemporaryDirectory() as tmp:
-        library = ROOT / "articles"
-        if size is not None:
-            library = Path(tmp) / "articles"
+        library = Path(tmp) / "articles"  # a copy: the one-article rebuild edits a file
+        if size is None:
+            shutil.copytree(ROOT / "articles", library)
+        else:
             generate(library, size)
         index = Path(tmp) / "index"
         row = {"size": size or "real", "embedder": embedder, "engine": keyword,
