@@ -219,6 +219,44 @@ def rules_replay_command(ctx, draft_dir, since, log_file, url, as_json):
         click.echo(f"could not replay #{failure['log_id']}: {failure['error']}")
 
 
+@rules_group.command("case-from-log")
+@click.argument("log_id", type=click.IntRange(1))
+@click.option("--expect", "expects", multiple=True, required=True, metavar="KEY=VALUE",
+              help="What the answer should have been, as in a rule test (scope=out, software=ssh, rules=[a, b]).")
+@click.option("--id", "case_id", help="The case's id (default log-LOG_ID).")
+@click.option("--file", "tests_file", type=click.Path(dir_okay=False), help="Default: <rules>/tests/from-log.yaml.")
+@click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
+@click.pass_context
+def rules_case_from_log_command(ctx, log_id, expects, case_id, tests_file, url):
+    """Turn a logged answer that was wrong into a rule test case with the outcome expected; it fails until the
+    rules are fixed, and guards the fix afterwards. Prints whether the live rules pass it now."""
+    import yaml
+
+    from kb.replay import add_case
+    from kb.replay import case_from_log
+    from kb.rules.ruletests import check_case
+
+    settings = ctx.obj["settings"]
+    entry = next((e for e in _logged(settings, url, None) if e["id"] == log_id), None)
+    if entry is None:
+        raise click.ClickException(f"no logged answer #{log_id}")
+    expect = {}
+    for item in expects:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--expect")
+        expect[key.strip()] = yaml.safe_load(value)
+    case = case_from_log(entry, expect, case_id)
+    path = Path(tests_file) if tests_file else settings.rules_dir / "tests" / "from-log.yaml"
+    try:
+        add_case(path, case)
+    except (InvalidFiles, ValueError) as exc:
+        raise click.ClickException(str(exc)) from exc
+    mismatches, _conflicts, _fired = check_case(_book(ctx), case)
+    click.echo(f"added {case['id']} to {path}")
+    click.echo("the live rules pass it" if not mismatches else "the live rules fail it: " + "; ".join(mismatches))
+
+
 def _logged(settings, url, since) -> list[dict]:
     """The database's decision log, oldest first."""
     from kb.store import Store

@@ -8,11 +8,15 @@ the same deadline the customer saw."""
 from __future__ import annotations
 
 import datetime as dt
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
+
+import yaml
 
 from kb.errors import KBError
 from kb.rules.case import Onsite
@@ -54,6 +58,35 @@ class Report:
                 "changes": [{"log_id": c.log_id, "question": c.question, "causes": c.causes,
                              "fields": {k: {"live": a, "draft": b} for k, (a, b) in c.fields.items()}}
                             for c in self.changes]}
+
+
+def case_from_log(entry: dict, expect: dict, case_id: str | None = None) -> dict:
+    """A rule test case (rules/tests/) from a logged answer that was wrong: its question and facts as logged, and
+    the outcome the engineer expects; it fails until the rules give that outcome."""
+    given = entry["input"]
+    facts = {k: given.get(k) for k in ("plan", "severity", "onsite", "software", "os", "version", "reported_at")}
+    return {"id": case_id or f"log-{entry['id']}", "question": given["question"],
+            "case": {k: v for k, v in facts.items() if v is not None}, "expect": expect}
+
+
+def add_case(tests_file: Path, case: dict) -> None:
+    """Append `case` to a rule test file (made if missing), atomically: a file that would no longer load, or an id
+    it already has, is left as it was and the error raised."""
+    from kb.rules.ruletests import load_cases  # the checks `kb rules test` makes
+
+    text = tests_file.read_text(encoding="utf-8") if tests_file.exists() else "kind: rule_tests\ncases:\n"
+    if not text.endswith("\n"):
+        text += "\n"
+    block = yaml.safe_dump([case], allow_unicode=True, sort_keys=False, width=120)
+    draft = tests_file.with_name(f".{tests_file.name}.draft")  # not *.yaml: never read as a test file
+    with tempfile.TemporaryDirectory() as folder:
+        check = Path(folder) / tests_file.name
+        check.write_text(text + "".join(f"  {line}\n" for line in block.splitlines()), encoding="utf-8")
+        ids = [c["id"] for c in load_cases(Path(folder))]
+        if ids.count(case["id"]) > 1:
+            raise ValueError(f"{tests_file} already has a case `{case['id']}`")
+        draft.write_text(check.read_text(encoding="utf-8"), encoding="utf-8")
+    os.replace(draft, tests_file)
 
 
 def decide_logged(knowledge, entry: dict) -> Decision:

@@ -117,3 +117,31 @@ def test_a_broken_draft_is_refused_with_file_and_line(logged, tmp_path):
     result = run("rules", "replay", "--rules", str(broken), "--url", logged[0])
     assert result.exit_code == 1
     assert re.search(r"draft/decisions\.yaml:\d+: error", result.output)
+
+
+def test_a_wrong_answer_becomes_a_rule_test_case_that_fails_until_the_rules_are_fixed(logged, tmp_path):
+    url, entries = logged
+    rules = tmp_path / "rules"
+    shutil.copytree(TINY, rules)
+    code = next(e for e in entries if e["input"]["question"] == "please write code for me")
+    args = ["--rules", str(rules), "--articles", str(ARTICLES), "rules", "case-from-log", str(code["id"]),
+            "--expect", "scope=partial", "--expect", "rules=[scope.code]", "--url", url]
+    added = CliRunner().invoke(cli, args)
+    assert added.exit_code == 0, added.output
+    assert "the live rules fail it: scope: expected 'partial', got 'out'" in added.output
+    tests = rules / "tests" / "from-log.yaml"
+    assert f"id: log-{code['id']}" in tests.read_text(encoding="utf-8")
+    failing = CliRunner().invoke(cli, ["--rules", str(rules), "--articles", str(ARTICLES), "rules", "test"])
+    assert failing.exit_code == 1 and f"log-{code['id']}" in failing.output
+    # The fix: the rule's outcome changed. The new case passes; the old case that wanted `out` now fails, as it should
+    # until the engineer updates it.
+    decisions = rules / "decisions.yaml"
+    decisions.write_text(decisions.read_text(encoding="utf-8").replace(
+        "then: {scope: out, alternatives: [vendor]}", "then: {scope: partial, alternatives: [vendor]}"), encoding="utf-8")
+    fixed = CliRunner().invoke(cli, ["--rules", str(rules), "--articles", str(ARTICLES), "rules", "test"])
+    assert f"log-{code['id']}" not in fixed.output and "FAIL" in fixed.output and "code-is-out" in fixed.output
+    # The same id again is refused and the file is left as it was.
+    before = tests.read_bytes()
+    again = CliRunner().invoke(cli, args)
+    assert again.exit_code == 1 and "already has a case" in again.output and tests.read_bytes() == before
+    assert not list((rules / "tests").glob(".*draft"))
