@@ -284,6 +284,7 @@ def main() -> None:
         for n, keyword in enumerate(k for k in args.keyword.split(",") if k):
             peers = not args.no_peers and n == 0  # the peers do not depend on our backend
             rows.append(measure(size, args.real if size is None else args.embedder, keyword, args.queries, peers))
+            print(json.dumps(rows[-1]), file=sys.stderr, flush=True)  # each row as it is measured: a long run shows progress
     print_table(rows)
     if args.json:
         print(json.dumps(rows))
