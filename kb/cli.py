@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import getpass
 import json
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
+from kb.accounts import ROLES
+from kb.accounts import NewUser
+from kb.errors import Conflict
 from kb.errors import InvalidFiles
 from kb.errors import InvalidInput
+from kb.errors import NotFound
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
@@ -288,6 +295,85 @@ def db_upgrade_command(ctx, url):
     finally:
         store.close()
     click.echo(f"database at revision {current}")
+
+
+@contextmanager
+def _store(ctx, url: str | None):
+    """The settings' database (or `url`), migrated in development as the site does; closed afterwards."""
+    from kb.store import Store
+
+    settings = ctx.obj["settings"]
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(url or settings.database)
+    try:
+        if settings.development:
+            store.upgrade()
+        yield store
+    finally:
+        store.close()
+
+
+def _invalid(exc: InvalidInput) -> click.BadParameter:
+    error = exc.errors[0]
+    return click.BadParameter(str(error).removeprefix(f"{error.field}: "), param_hint=error.field)
+
+
+@cli.group("users")
+def users_group():
+    """Staff accounts of the engineers' desk (roles: editor, admin)."""
+
+
+URL_OPTION = click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="editor: articles and tickets; admin: also rules and users.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@URL_OPTION
+@click.pass_context
+def users_add_command(ctx, name, role, password_stdin, url):
+    """Create the account NAME; the password is asked for (twice) unless --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        new = parse(NewUser, {"name": name, "role": role, "password": password})
+    except InvalidInput as exc:
+        raise _invalid(exc) from exc
+    with _store(ctx, url) as store:
+        try:
+            store.users.add(new.name, new.role, new.password, actor=f"cli:{getpass.getuser()}")
+        except Conflict as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"added {new.name} ({new.role})")
+
+
+@users_group.command("list")
+@URL_OPTION
+@click.pass_context
+def users_list_command(ctx, url):
+    """Every account with its role, and its lock if it has one."""
+    with _store(ctx, url) as store:
+        for user in store.users.all():
+            locked = f"  locked until {user['locked_until'].isoformat()}" if user["locked_until"] else ""
+            click.echo(f"{user['name']}\t{user['role']}{locked}")
+
+
+@users_group.command("unlock")
+@click.argument("name")
+@URL_OPTION
+@click.pass_context
+def users_unlock_command(ctx, name, url):
+    """Lift the lock that failed sign-ins put on NAME."""
+    with _store(ctx, url) as store:
+        try:
+            store.users.unlock(name, actor=f"cli:{getpass.getuser()}")
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"unlocked {name}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -13,7 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 from kb.settings import Settings
 
 csrf = CSRFProtect()
-log = logging.getLogger(__name__)
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 
@@ -28,7 +26,6 @@ def create_app(test_config: dict | None = None):
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, KB_SETTINGS=settings, **test_config)
     app.config["SECRET_KEY"] = _secret(settings, "secret_key", app.testing, lambda: secrets.token_hex(32))
-    app.config["KB_ENGINEER_TOKEN"] = _secret(settings, "engineer_token", app.testing, lambda: secrets.token_urlsafe(24))
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
     app.json.ensure_ascii = False  # the API speaks Chinese; keep it readable
@@ -86,15 +83,7 @@ def _secret(settings: Settings, name: str, testing: bool, make) -> str:
         return configured.get_secret_value()
     if testing:
         return make()
-    value, created = _saved_secret(settings.instance_dir / name, make)
-    if name == "engineer_token":
-        where = settings.instance_dir / name
-        if created:
-            log.warning("Engineer pages: generated the engineer token %s (kept in %s; set KB_ENGINEER_TOKEN to choose "
-                        "one)", value, where)
-        else:
-            log.warning("Engineer pages: the engineer token is in %s (set KB_ENGINEER_TOKEN to choose one)", where)
-    return value
+    return _saved_secret(settings.instance_dir / name, make)[0]
 
 
 def _saved_secret(path: Path, make) -> tuple[str, bool]:

@@ -41,7 +41,8 @@ FIELD_NAMES = {
     "number": _l("ticket number"), "token": _l("token"), "helpful": _l("vote"), "body": _l("request body"),
     "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
     "kind": _l("event"), "reported_at": _l("reported time"), "idempotency_key": _l("Idempotency-Key"),
-    "os": _l("operating system"), "version": _l("version"),
+    "os": _l("operating system"), "version": _l("version"), "name": _l("account name"), "password": _l("password"),
+    "role": _l("role"),
 }
 REASONS = {
     "required": _l("must not be empty"),
@@ -77,6 +78,8 @@ ERROR_PAGES = {
     "server_error": _l("Something broke on our side; please try again later."),
     "idempotency_mismatch": _l("This Idempotency-Key was already used with another request."),
     "too_many_requests": _l("Too many requests from your address; please wait a moment and try again."),
+    "unauthorized": _l("Sign in to the engineers' desk first."),
+    "forbidden": _l("Your role does not open this page."),
 }
 babel = Babel()
 

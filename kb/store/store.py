@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from kb.store.audit import Audit
 from kb.store.db import Database
 from kb.store.logs import Logs
 from kb.store.sessions import Sessions
 from kb.store.tickets import Tickets
+from kb.store.users import Users
 from kb.store.votes import Votes
 
 
 class Store:
-    """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events) and `sessions`."""
+    """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events), `sessions`,
+    staff `users` and the `audit` log of their changes."""
 
     def __init__(self, url: str):
         self.db = Database(url)
@@ -18,6 +21,8 @@ class Store:
         self.votes = Votes(self.db)
         self.logs = Logs(self.db)
         self.sessions = Sessions(self.db)
+        self.users = Users(self.db)
+        self.audit = Audit(self.db)
 
     @property
     def engine(self):

@@ -24,6 +24,7 @@ ARTICLE_ID = 200
 QUERY_KEY = 500  # the grouping key of a query is cut to this length
 SUBJECT, CONTACT = 200, 200
 FINGERPRINT = 64
+PASSWORD_HASH = 200  # an argon2id hash in PHC form is about 100 characters
 STATUS_OPEN = "open"
 
 # Named constraints and indexes, so migrations can refer to them on every database.
@@ -112,6 +113,35 @@ class BrowserSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict] = mapped_column(JSON)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class StaffUser(Base):
+    """A support engineer's account: a role (kb.accounts.ROLES), an argon2 password hash, and the count of failed
+    sign-ins since the last good one; past the limit the account is locked until `locked_until`."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME), unique=True)
+    role: Mapped[str] = mapped_column(String(SHORT))
+    password_hash: Mapped[str] = mapped_column(String(PASSWORD_HASH))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One change made by staff (or the command line): who, when, what (an action on a target), before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    action: Mapped[str] = mapped_column(String(NAME), index=True)
+    target: Mapped[str] = mapped_column(String(ARTICLE_ID))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class Vote(Base):

@@ -16,8 +16,9 @@ from kb.store.tables import Base
 from tests.conftest import ROOT
 from tests.store.test_tickets import open_ticket
 
-HEAD = "0006"
-TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "alembic_version"}
+HEAD = "0007"
+TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "staff_users", "audit_log",
+          "alembic_version"}
 
 
 def versions(engine) -> list[str]:
