@@ -32,7 +32,8 @@ CATEGORY_NAMES = {"troubleshooting": _l("Troubleshooting"), "configuration": _l(
 TOPIC_NAMES = {"plans": _l("Support plans"), "onsite": _l("Onsite service")}
 SCOPE_LABELS = {"in": _l("In scope"), "out": _l("Out of scope"), "partial": _l("Partly in scope"),
                 "unknown": _l("Needs an engineer")}
-STATUS_LABELS = {"open": _l("Open: waiting for an engineer")}
+STATUS_LABELS = {"new": _l("New: waiting for an engineer"), "responded": _l("Responded: an engineer is on it"),
+                 "waiting": _l("Waiting for you: the engineer needs an answer"), "resolved": _l("Resolved")}
 FIELD_NAMES = {
     "q": _l("search text"), "question": _l("question"), "plan": _l("plan"), "severity": _l("severity"),
     "software": _l("software"), "category": _l("category"), "lang": _l("language"), "limit": _l("limit"),
@@ -42,7 +43,7 @@ FIELD_NAMES = {
     "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
     "kind": _l("event"), "reported_at": _l("reported time"), "idempotency_key": _l("Idempotency-Key"),
     "os": _l("operating system"), "version": _l("version"), "name": _l("account name"), "password": _l("password"),
-    "role": _l("role"),
+    "role": _l("role"), "status": _l("status"), "reply": _l("reply"),
 }
 REASONS = {
     "required": _l("must not be empty"),

@@ -8,6 +8,7 @@ from sqlalchemy import JSON
 from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import MetaData
 from sqlalchemy import String
@@ -25,7 +26,9 @@ QUERY_KEY = 500  # the grouping key of a query is cut to this length
 SUBJECT, CONTACT = 200, 200
 FINGERPRINT = 64
 PASSWORD_HASH = 200  # an argon2id hash in PHC form is about 100 characters
-STATUS_OPEN = "open"
+# A ticket's life: new (nobody answered yet), responded, waiting (for the customer), resolved.
+STATUSES = ("new", "responded", "waiting", "resolved")
+STATUS_NEW = STATUSES[0]
 
 # Named constraints and indexes, so migrations can refer to them on every database.
 NAMING = {"ix": "ix_%(table_name)s_%(column_0_name)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -87,7 +90,21 @@ class Ticket(Base):
     # The rule trace, decided once; each reason {zh, en} so every reader sees it in their own language (migration
     # 0003 folded the per-language copies of older tickets into this form).
     rules: Mapped[list] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), server_default=STATUS_OPEN)
+    status: Mapped[str] = mapped_column(String(16), server_default=STATUS_NEW, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When staff first answered (the SLA is measured from created_at to this against the deadline).
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketReply(Base):
+    """A staff reply on a ticket: the customer reads it on the ticket's page."""
+
+    __tablename__ = "ticket_replies"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ID, ForeignKey("tickets.id"), index=True)
+    author: Mapped[str] = mapped_column(String(NAME))
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

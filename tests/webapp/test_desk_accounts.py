@@ -13,13 +13,16 @@ from tests.conftest import staff_account
 from tests.conftest import text_of
 
 # Every staff address with its methods; the test below fails when a route is added to the desk but not here.
+TICKET = "/engineer/tickets/T20261123-XXXXXX"
 STAFF_PAGES = [("GET", "/engineer/unanswered"), ("GET", "/engineer/problems"), ("GET", "/engineer/users"),
                ("POST", "/engineer/users"), ("POST", "/engineer/users/role"), ("POST", "/engineer/users/unlock"),
-               ("GET", "/engineer/audit")]
-STAFF_API: list[tuple[str, str]] = []
+               ("GET", "/engineer/audit"), ("GET", "/engineer/tickets"), ("GET", TICKET), ("POST", f"{TICKET}/reply"),
+               ("POST", f"{TICKET}/status")]
+STAFF_API = [("GET", "/api/staff/tickets"), ("GET", "/api/staff/tickets/T20261123-XXXXXX"),
+             ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies")]
 ADMIN_ONLY = [("GET", "/engineer/users"), ("POST", "/engineer/users"), ("POST", "/engineer/users/role"),
               ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit")]
-STAFF_BLUEPRINTS = ("engineer",)
+STAFF_BLUEPRINTS = ("engineer", "desk_tickets", "desk_api")
 PUBLIC = {"engineer.login", "engineer.logout"}
 
 

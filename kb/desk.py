@@ -1,0 +1,57 @@
+"""The inputs of the engineers' desk (tickets worked by staff), validated like every other request."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kb.schemas import BookChoice
+from kb.schemas import OneOf
+from kb.schemas import Optional
+from kb.schemas import Request
+from kb.schemas import Text
+from kb.store.tables import STATUSES
+
+REPLY = (1, 5000)
+STAFF_STATUSES = STATUSES[1:]  # staff move a ticket on; only a new ticket is new
+
+
+class TicketFilter(Request):
+    """Which tickets the desk lists."""
+
+    status: Optional(OneOf(STATUSES)) = None
+    plan: Optional(BookChoice("plans")) = None
+    severity: Optional(BookChoice("severities")) = None
+    software: Optional(BookChoice("catalog")) = None
+
+
+class TicketReply(Request):
+    """A reply the customer reads on the ticket's page, and the status it leaves the ticket in."""
+
+    reply: Text(*REPLY, multiline=True)
+    status: OneOf(STAFF_STATUSES) = "responded"
+
+
+class TicketStatus(Request):
+    """Another status without a reply."""
+
+    status: OneOf(STAFF_STATUSES)
+
+
+def deadline_state(ticket: dict, at: dt.datetime) -> dict:
+    """Where a ticket stands against its response deadline at `at`: `left` or `overdue` (minutes) while nobody has
+    answered, `met` or `missed` once the first response is recorded, `none` without a deadline or when it was
+    resolved unanswered."""
+    if not ticket.get("deadline"):
+        return {"kind": "none", "minutes": None}
+    deadline = dt.datetime.fromisoformat(ticket["deadline"])
+    if ticket.get("first_response_at"):
+        first = dt.datetime.fromisoformat(ticket["first_response_at"])
+        return {"kind": "met" if first <= deadline else "missed", "minutes": _minutes(deadline - first)}
+    if ticket.get("status") == STATUSES[-1]:
+        return {"kind": "none", "minutes": None}
+    left = _minutes(deadline - at)
+    return {"kind": "left", "minutes": left} if left >= 0 else {"kind": "overdue", "minutes": -left}
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
