@@ -376,5 +376,50 @@ def users_unlock_command(ctx, name, url):
     click.echo(f"unlocked {name}")
 
 
+@cli.group("content")
+def content_group():
+    """Articles saved on the desk (database revisions) to and from the files in git."""
+
+
+@content_group.command("export")
+@click.option("--to", "folder", type=click.Path(file_okay=False), help="Write into this folder (default: the articles).")
+@URL_OPTION
+@click.pass_context
+def content_export_command(ctx, folder, url):
+    """Write the newest saved version of every edited article into the files, to commit and review in git."""
+    from kb.content.revisions import publish
+
+    with _store(ctx, url) as store:
+        changed = publish(Path(folder) if folder else ctx.obj["settings"].articles_dir, store.revisions.newest())
+    for path in changed:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(changed)} files written")
+
+
+@content_group.command("import")
+@URL_OPTION
+@click.pass_context
+def content_import_command(ctx, url):
+    """Save every article file changed in git since its newest version as a new version (after a pull or a
+    merge), so that every host serves it."""
+    from kb.content.revisions import changed_files
+    from kb.content.revisions import check
+
+    topics = _book(ctx).topics()
+    with _store(ctx, url) as store:
+        newest = store.revisions.newest()
+        changed = changed_files(ctx.obj["settings"].articles_dir, newest)
+        broken = {path: problems for path, text in changed.items() if (problems := check(text, path, topics)[1])}
+        for problem in (p for problems in broken.values() for p in problems):
+            click.echo(str(problem), err=True)
+        if broken:
+            raise click.ClickException(f"{len(broken)} files have problems: nothing imported")
+        for path, text in sorted(changed.items()):
+            saved = store.revisions.save(path, text, author=f"cli:{getpass.getuser()}", base=newest[path]["version"],
+                                         note="imported from the files")
+            click.echo(f"{path}: version {saved['version']}")
+    click.echo(f"{len(changed)} files imported")
+
+
 if __name__ == "__main__":
     cli()

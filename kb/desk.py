@@ -1,10 +1,15 @@
-"""The inputs of the engineers' desk (tickets worked by staff), validated like every other request."""
+"""The inputs of the engineers' desk (tickets worked by staff, articles edited), validated like every other request,
+and where a ticket stands against its deadline."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from kb.content.articles import CATEGORIES
+from kb.content.articles import LANGS
+from kb.content.revisions import MAX_TEXT
 from kb.schemas import BookChoice
+from kb.schemas import Integer
 from kb.schemas import OneOf
 from kb.schemas import Optional
 from kb.schemas import Request
@@ -55,3 +60,28 @@ def deadline_state(ticket: dict, at: dt.datetime) -> dict:
 
 def _minutes(delta: dt.timedelta) -> int:
     return int(delta.total_seconds() // 60)
+
+
+class ArticleFilter(Request):
+    """Which articles the desk lists."""
+
+    software: Optional(BookChoice("topics")) = None
+    lang: Optional(OneOf(LANGS)) = None
+    category: Optional(OneOf(CATEGORIES)) = None
+    translation: Optional(OneOf(("outdated", "missing"))) = None
+
+
+class ArticleEdit(Request):
+    """An article file as the editor sends it: front matter and Markdown, the version it started from (none when
+    the article has no saved version yet), and whether to preview or to save."""
+
+    text: Text(1, MAX_TEXT, multiline=True)
+    base: Optional(Integer(1, 1_000_000)) = None
+    action: OneOf(("preview", "save")) = "preview"
+
+
+class VersionPair(Request):
+    """Two versions to compare."""
+
+    a: Integer(1, 1_000_000)
+    b: Integer(1, 1_000_000)

@@ -56,12 +56,15 @@ def create_app(test_config: dict | None = None):
     from webapp import search
     from webapp import tickets
     from webapp import widget
+    from webapp.desk import articles as desk_articles
+    from webapp.desk import content
     from webapp.desk import tickets as desk_tickets
 
-    for module in (home, search, articles, assistant, tickets, engineer, api, health, widget, desk_tickets):
+    for module in (home, search, articles, assistant, tickets, engineer, api, health, widget, desk_tickets, desk_articles):
         app.register_blueprint(module.bp)
-    app.register_blueprint(widget.api_bp)
-    app.register_blueprint(desk_tickets.api_bp)
+    for module in (widget, desk_tickets, desk_articles):
+        app.register_blueprint(module.api_bp)
+    content.init_app(app, settings.reload_interval)
     csrf.exempt(api.bp)  # JSON only: a cross-site form cannot send application/json without CORS
     csrf.exempt(widget.api_bp)  # JSON from its own origin only (checked there): a third-party frame has no cookies
     limits.init_app(app, settings)

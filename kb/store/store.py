@@ -5,6 +5,7 @@ from __future__ import annotations
 from kb.store.audit import Audit
 from kb.store.db import Database
 from kb.store.logs import Logs
+from kb.store.revisions import Revisions
 from kb.store.sessions import Sessions
 from kb.store.tickets import Tickets
 from kb.store.users import Users
@@ -13,7 +14,7 @@ from kb.store.votes import Votes
 
 class Store:
     """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events), `sessions`,
-    staff `users` and the `audit` log of their changes."""
+    staff `users`, the `audit` log of their changes and article `revisions`."""
 
     def __init__(self, url: str):
         self.db = Database(url)
@@ -23,6 +24,7 @@ class Store:
         self.sessions = Sessions(self.db)
         self.users = Users(self.db)
         self.audit = Audit(self.db)
+        self.revisions = Revisions(self.db)
 
     @property
     def engine(self):

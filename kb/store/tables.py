@@ -161,6 +161,24 @@ class AuditEntry(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
 
 
+class ArticleRevision(Base):
+    """One saved version of an article file (front matter and Markdown), with its author: the database is where
+    every host reads the articles edited on the desk from (kb.content.revisions), and `kb content export/import`
+    carry them to and from the files in git. `version` counts per file; a save names the version it started from,
+    and the unique (path, version) makes two saves from the same start a conflict, never an overwrite."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("path", "version", name="uq_article_revisions_path_version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    path: Mapped[str] = mapped_column(String(ARTICLE_ID), index=True)  # relative to the articles folder
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(NAME))
+    note: Mapped[str | None] = mapped_column(String(SUBJECT))  # "restored version 2", "imported from the files"
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Vote(Base):
     """One reader's "was this article helpful" answer; a voter (a browser session) has one vote per article."""
 

@@ -18,17 +18,23 @@ STAFF_PAGES = [("GET", "/engineer/unanswered"), ("GET", "/engineer/problems"), (
                ("POST", "/engineer/users"), ("POST", "/engineer/users/role"), ("POST", "/engineer/users/unlock"),
                ("GET", "/engineer/audit"), ("GET", "/engineer/tickets"), ("GET", TICKET), ("POST", f"{TICKET}/reply"),
                ("POST", f"{TICKET}/status")]
+ARTICLE = "/engineer/articles/plans-overview-en"
+STAFF_PAGES += [("GET", "/engineer/articles"), ("GET", f"{ARTICLE}/edit"), ("POST", f"{ARTICLE}/edit"),
+                ("GET", f"{ARTICLE}/versions"), ("GET", f"{ARTICLE}/versions/1"), ("GET", f"{ARTICLE}/diff"),
+                ("POST", f"{ARTICLE}/versions/1/restore")]
 STAFF_API = [("GET", "/api/staff/tickets"), ("GET", "/api/staff/tickets/T20261123-XXXXXX"),
-             ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies")]
+             ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies"),
+             ("POST", "/api/staff/articles/plans-overview-en/preview")]
 ADMIN_ONLY = [("GET", "/engineer/users"), ("POST", "/engineer/users"), ("POST", "/engineer/users/role"),
               ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit")]
-STAFF_BLUEPRINTS = ("engineer", "desk_tickets", "desk_api")
+STAFF_BLUEPRINTS = ("engineer", "desk_tickets", "desk_api", "desk_articles", "desk_articles_api")
 PUBLIC = {"engineer.login", "engineer.logout"}
 
 
 def _example(rule) -> str:
     """A concrete address for a URL rule (its variables filled in)."""
-    return rule.rule.replace("<number>", "T20261123-XXXXXX").replace("<path:article_id>", "plans/plans-overview.en")
+    return (rule.rule.replace("<number>", "T20261123-XXXXXX").replace("<article_id>", "plans-overview-en")
+            .replace("<int:version>", "1"))
 
 
 def test_the_lists_name_every_staff_route(app):
