@@ -34,6 +34,7 @@ def sites(tmp_path):
     made = [_site(tmp_path, name, database) for name in ("one", "two")]
     yield made
     for app, _articles in made:
+        app.extensions["desk_content"].wait()
         app.extensions["store"].close()
 
 
@@ -85,6 +86,16 @@ def test_a_save_is_served_by_every_worker_then_an_earlier_version_is_restored(si
     assert [(r["version"], r["author"], r["note"]) for r in history] == [
         (3, "test-editor", "restored version 1"), (2, "test-editor", None), (1, "files", "the file before the first edit")]
     assert history[0]["text"] == original
+
+
+def test_search_finds_a_saved_article_s_new_words_within_seconds(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    assert "widget-start-en" not in text_of(app.test_client().get("/search", query_string={"q": "zebracorn"}))
+    edited = _text(articles).replace("correct the line it names", "correct the zebracorn line it names")
+    assert editor.post(EDIT, data={"text": edited, "action": "save"}).status_code == 302
+    app.extensions["desk_content"].wait()
+    assert "widget-start-en" in text_of(app.test_client().get("/search", query_string={"q": "zebracorn", "lang": "en"}))
 
 
 def test_two_saves_from_the_same_version_conflict_with_a_diff(sites):

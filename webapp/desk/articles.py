@@ -4,7 +4,7 @@ its author: view one, compare two, restore one.
 
 A save names the version it started from: when someone saved since, it is refused with a diff of their change,
 and the editor keeps the text. Saved versions are database revisions that every worker writes out and serves
-(webapp.desk.content); the search index takes the new text at the next `kb index`."""
+(webapp.desk.content), and search finds the new text within seconds."""
 
 from __future__ import annotations
 
