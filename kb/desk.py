@@ -8,6 +8,7 @@ import datetime as dt
 from kb.content.articles import CATEGORIES
 from kb.content.articles import LANGS
 from kb.content.revisions import MAX_TEXT
+from kb.errors import InvalidInput
 from kb.schemas import BookChoice
 from kb.schemas import Integer
 from kb.schemas import OneOf
@@ -17,6 +18,9 @@ from kb.schemas import Text
 from kb.store.tables import STATUSES
 
 REPLY = (1, 5000)
+REPORTS = ("queries", "unhelpful", "undecided", "deflection", "tickets")
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
 STAFF_STATUSES = STATUSES[1:]  # staff move a ticket on; only a new ticket is new
 
 
@@ -80,8 +84,30 @@ class ArticleEdit(Request):
     action: OneOf(("preview", "save")) = "preview"
 
 
+class DateRange(Request):
+    """The days an analytics report covers, both included (default: the last 30 days)."""
+
+    start: Optional(Text(10, 10, pattern=r"^\d{4}-\d{2}-\d{2}$")) = None
+    end: Optional(Text(10, 10, pattern=r"^\d{4}-\d{2}-\d{2}$")) = None
+    report: Optional(OneOf(REPORTS)) = None
+
+
 class VersionPair(Request):
     """Two versions to compare."""
 
     a: Integer(1, 1_000_000)
     b: Integer(1, 1_000_000)
+
+
+def days(given: DateRange, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a report: as given, else the DEFAULT_DAYS up to `today`; at most MAX_DAYS."""
+    try:
+        end = dt.date.fromisoformat(given.end) if given.end else today
+        start = dt.date.fromisoformat(given.start) if given.start else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise InvalidInput("start" if given.start else "end", "invalid") from None
+    if start > end:
+        raise InvalidInput("start", "invalid")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput("start", "out_of_range", min=1, max=MAX_DAYS)
+    return start, end

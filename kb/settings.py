@@ -58,6 +58,8 @@ class Settings(BaseSettings):
     limit_sign_in: str = Field("5/minute;20/hour", description="staff sign-in attempts per client")
     lockout_failures: int = Field(5, ge=1, description="failed sign-ins in a row that lock a staff account")
     lockout_minutes: float = Field(15, gt=0, description="how long a locked staff account stays locked")
+    deflection_hours: float = Field(24, gt=0, description="a ticket this long after a visit means it was not "
+                                    "deflected (the analytics' windowed deflection)")
     widget_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="origins whose pages may embed the widget (CSP frame-ancestors of /widget), separated by "
         "commas or spaces, e.g. `https://console.example.com`; the site's own pages always may")

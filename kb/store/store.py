@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kb.store.analytics import Analytics
 from kb.store.audit import Audit
 from kb.store.db import Database
 from kb.store.logs import Logs
@@ -14,7 +15,8 @@ from kb.store.votes import Votes
 
 class Store:
     """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events), `sessions`,
-    staff `users`, the `audit` log of their changes and article `revisions`."""
+    staff `users`, the `audit` log of their changes, article `revisions` and the `analytics`
+    over all of them."""
 
     def __init__(self, url: str):
         self.db = Database(url)
@@ -25,6 +27,7 @@ class Store:
         self.users = Users(self.db)
         self.audit = Audit(self.db)
         self.revisions = Revisions(self.db)
+        self.analytics = Analytics(self.db)
 
     @property
     def engine(self):

@@ -21,13 +21,15 @@ STAFF_PAGES = [("GET", "/engineer/unanswered"), ("GET", "/engineer/problems"), (
 ARTICLE = "/engineer/articles/plans-overview-en"
 STAFF_PAGES += [("GET", "/engineer/articles"), ("GET", f"{ARTICLE}/edit"), ("POST", f"{ARTICLE}/edit"),
                 ("GET", f"{ARTICLE}/versions"), ("GET", f"{ARTICLE}/versions/1"), ("GET", f"{ARTICLE}/diff"),
-                ("POST", f"{ARTICLE}/versions/1/restore")]
+                ("POST", f"{ARTICLE}/versions/1/restore"), ("GET", "/engineer/analytics"),
+                ("GET", "/engineer/analytics/report.csv")]
 STAFF_API = [("GET", "/api/staff/tickets"), ("GET", "/api/staff/tickets/T20261123-XXXXXX"),
              ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies"),
              ("POST", "/api/staff/articles/plans-overview-en/preview")]
 ADMIN_ONLY = [("GET", "/engineer/users"), ("POST", "/engineer/users"), ("POST", "/engineer/users/role"),
               ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit")]
-STAFF_BLUEPRINTS = ("engineer", "desk_tickets", "desk_api", "desk_articles", "desk_articles_api")
+STAFF_BLUEPRINTS = ("engineer", "desk_tickets", "desk_api", "desk_articles", "desk_articles_api",
+                    "desk_analytics")
 PUBLIC = {"engineer.login", "engineer.logout"}
 
 
