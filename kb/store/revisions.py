@@ -48,7 +48,7 @@ class Revisions:
                 latest = session.scalar(select(ArticleRevision).where(ArticleRevision.path == path)
                                         .order_by(ArticleRevision.version.desc()).limit(1).with_for_update())
                 if (latest.version if latest else None) != base:
-                    start = self._text(session, path, base) if base else (baseline or "")
+                    start = self._start(session, path, base, baseline)
                     raise EditConflict(_view(latest), unified(start, latest.text, f"version {base or 0}",
                                                               f"version {latest.version}"))
                 version = base or 0
@@ -64,13 +64,17 @@ class Revisions:
                        {"version": base} if base else None, {"version": revision.version, "note": note})
         except IntegrityError:  # the same version inserted at the same moment by another save
             latest = self.history(path)[0]
-            raise EditConflict(latest, unified(self._start(path, base, baseline), latest["text"],
-                                               f"version {base or 0}", f"version {latest['version']}")) from None
+            with self.db.read.begin() as session:
+                start = self._start(session, path, base, baseline)
+            raise EditConflict(latest, unified(start, latest["text"], f"version {base or 0}",
+                                               f"version {latest['version']}")) from None
         return _view(revision)
 
-    def _start(self, path: str, base: int | None, baseline: str | None) -> str:
-        with self.db.read.begin() as session:
-            return self._text(session, path, base) if base else (baseline or "")
+    def _start(self, session, path: str, base: int | None, baseline: str | None) -> str:
+        """The text a save started from: version `base`, else the file (its text, or version 1 that kept it)."""
+        if base:
+            return self._text(session, path, base)
+        return baseline if baseline is not None else self._text(session, path, 1)
 
     @staticmethod
     def _text(session, path: str, version: int) -> str:

@@ -107,7 +107,9 @@ def test_two_saves_from_the_same_version_conflict_with_a_diff(sites):
     conflict = second.post(EDIT, data={"text": mine, "action": "save"})  # started from the file, like the first
     page = text_of(conflict)
     assert conflict.status_code == 409 and "test-editor saved this article (version 2) after you started editing" in page
+    assert '<span class="del">-The service does not start and the journal says' in page  # their change alone
     assert '<span class="add">+The service does not start and the log says' in page
+    assert '<span class="add">+## Symptoms' not in page
     assert "restart it" in page  # the editor keeps their text, now based on version 2
     assert 'name="base" value="2"' in page
     assert "log says" in _text(articles) and "restart it" not in _text(articles)
