@@ -77,11 +77,11 @@ class ArticleFilter(Request):
 
 class ArticleEdit(Request):
     """An article file as the editor sends it: front matter and Markdown, the version it started from (none when
-    the article has no saved version yet), and whether to preview or to save."""
+    the article has no saved version yet), and whether to preview, keep a draft or save and publish."""
 
     text: Text(1, MAX_TEXT, multiline=True)
     base: Optional(Integer(1, 1_000_000)) = None
-    action: OneOf(("preview", "save")) = "preview"
+    action: OneOf(("preview", "draft", "save")) = "preview"
 
 
 class DateRange(Request):

@@ -29,7 +29,7 @@ class EditConflict(Conflict):
 
 def _view(r: ArticleRevision) -> dict:
     return {"id": r.id, "path": r.path, "version": r.version, "text": r.text, "author": r.author, "note": r.note,
-            "created_at": r.created_at}
+            "published": r.published, "created_at": r.created_at}
 
 
 class Revisions:
@@ -39,9 +39,10 @@ class Revisions:
         self.db = db
 
     def save(self, path: str, text: str, *, author: str, base: int | None, note: str | None = None,
-             baseline: str | None = None) -> dict:
-        """Keep `text` as the next version of `path`, started from version `base` (None: from the file, when the
-        article has no version yet; `baseline` is that file's text, kept as version 1 by "files" if it differs).
+             baseline: str | None = None, published: bool = True) -> dict:
+        """Keep `text` as the next version of `path` (a draft unless `published`), started from version `base`
+        (None: from the file, when the article has no version yet; `baseline` is that file's text, kept as version
+        1 by "files" if it differs).
         A version saved since `base` raises EditConflict with what it changed. Written to the audit log."""
         try:
             with self.db.write.begin() as session:
@@ -57,10 +58,10 @@ class Revisions:
                     session.add(ArticleRevision(path=path, version=version, text=baseline, author="files",
                                                 note="the file before the first edit", created_at=now()))
                 revision = ArticleRevision(path=path, version=version + 1, text=text, author=author, note=note,
-                                           created_at=now())
+                                           published=published, created_at=now())
                 session.add(revision)
                 session.flush()
-                record(session, author, "article.save", f"article:{path}",
+                record(session, author, "article.save" if published else "article.draft", f"article:{path}",
                        {"version": base} if base else None, {"version": revision.version, "note": note})
         except IntegrityError:  # the same version inserted at the same moment by another save
             latest = self.history(path)[0]
@@ -97,10 +98,13 @@ class Revisions:
             raise NotFound(f"{path} has no version {version}")
         return _view(found)
 
-    def newest(self) -> dict[str, dict]:
-        """The newest version of every file that has one, by path: what every host serves."""
-        newest = (select(ArticleRevision.path, func.max(ArticleRevision.version).label("version"))
-                  .group_by(ArticleRevision.path).subquery())
+    def newest(self, published: bool = True) -> dict[str, dict]:
+        """The newest published version of every file that has one, by path: what every host serves (with
+        `published=False`, the newest version, draft or not)."""
+        versions = select(ArticleRevision.path, func.max(ArticleRevision.version).label("version"))
+        if published:
+            versions = versions.where(ArticleRevision.published.is_(True))
+        newest = versions.group_by(ArticleRevision.path).subquery()
         query = select(ArticleRevision).join(newest, (ArticleRevision.path == newest.c.path)
                                              & (ArticleRevision.version == newest.c.version))
         with self.db.read.begin() as session:

@@ -14,6 +14,7 @@ from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -176,6 +177,8 @@ class ArticleRevision(Base):
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(NAME))
     note: Mapped[str | None] = mapped_column(String(SUBJECT))  # "restored version 2", "imported from the files"
+    # A draft is kept and can be edited on, but the site serves the newest published version.
+    published: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

@@ -98,6 +98,20 @@ def test_search_finds_a_saved_article_s_new_words_within_seconds(sites):
     assert "widget-start-en" in text_of(app.test_client().get("/search", query_string={"q": "zebracorn", "lang": "en"}))
 
 
+def test_a_draft_is_kept_but_not_served_until_it_is_saved(sites):
+    (app, articles), (other, _articles) = sites
+    editor = _client(app)
+    draft = _text(articles).replace("journal says", "draft says")
+    kept = editor.post(EDIT, data={"text": draft, "action": "draft"})
+    assert kept.status_code == 302 and "Kept as draft version 2" in text_of(editor.get(kept.headers["Location"]))
+    assert "draft says" not in text_of(other.test_client().get(f"/articles/{ARTICLE}"))
+    assert "draft says" in text_of(editor.get(EDIT))  # the editor goes on from the draft
+    listed = text_of(editor.get("/engineer/articles", query_string={"lang": "en"}))
+    assert "Draft version 2 by test-editor" in listed
+    assert editor.post(EDIT, data={"text": draft, "base": "2", "action": "save"}).status_code == 302
+    assert "draft says" in text_of(other.test_client().get(f"/articles/{ARTICLE}"))
+
+
 def test_two_saves_from_the_same_version_conflict_with_a_diff(sites):
     (app, articles), _ = sites
     first, second = _client(app), _client(app, "admin")

@@ -71,7 +71,7 @@ def index():
         error = None
     except InvalidInput as exc:
         chosen, error = {}, describe(exc)
-    newest = get_store().revisions.newest()
+    newest, latest = get_store().revisions.newest(), get_store().revisions.newest(published=False)
     outdated = outdated_translations(kb.articles_dir, kb.library, newest)
     rows = []
     for article in sorted(kb.library.articles.values(), key=lambda a: (a.software, a.translation_key, a.lang)):
@@ -80,7 +80,9 @@ def index():
         if any(chosen.get(k) and chosen[k] != v for k, v in (("software", article.software), ("lang", article.lang),
                                                                ("category", article.category), ("translation", state))):
             continue
-        rows.append({"article": article, "translation": state, "revision": newest.get(relative(kb.articles_dir, article))})
+        path = relative(kb.articles_dir, article)
+        draft = latest.get(path) if latest.get(path) and not latest[path]["published"] else None
+        rows.append({"article": article, "translation": state, "revision": newest.get(path), "draft": draft})
     return render_template("desk/articles.html", rows=rows, chosen=chosen, langs=LANGS, categories=CATEGORIES,
                            topics=sorted(kb.topics), error=error), 400 if error else 200
 
@@ -103,13 +105,14 @@ def edit(article_id):
         else:
             text, base = given.text.replace("\r\n", "\n"), given.base
             preview = _preview(text, path)
-            if given.action == "save":
+            if given.action in ("draft", "save"):
                 if any(p["severity"] == "error" for p in preview["problems"]):
                     error, status = {"field": "text", "message": _("Fix the problems below before saving.")}, 400
                 else:
                     try:
                         saved = get_store().revisions.save(path, text, author=staff.actor(), base=base,
-                                                           baseline=None if history else current)
+                                                           baseline=None if history else current,
+                                                           published=given.action == "save")
                     except EditConflict as exc:
                         conflict, status = exc, 409
                         error = {"field": "text", "message": _(
@@ -118,7 +121,8 @@ def edit(article_id):
                             author=exc.current["author"], version=exc.current["version"])}
                     else:
                         sync_now()
-                        return redirect(url_for("desk_articles.versions", article_id=article.id, saved=saved["version"]))
+                        return redirect(url_for("desk_articles.versions", article_id=article.id, saved=saved["version"],
+                                                draft=None if saved["published"] else 1))
     return render_template("desk/edit.html", article=article, path=path, text=text, base=base, preview=_preview(text, path),
                            error=error, conflict=conflict), status
 
@@ -128,7 +132,8 @@ def versions(article_id):
     """Every saved version, newest first, with its author; links to view, compare and restore."""
     article, path = _article(article_id)
     return render_template("desk/versions.html", article=article, path=path,
-                           history=get_store().revisions.history(path), saved=request.args.get("saved", type=int))
+                           history=get_store().revisions.history(path), saved=request.args.get("saved", type=int),
+                           draft=request.args.get("draft") == "1")
 
 
 @bp.get("/<article_id>/versions/<int:version>")

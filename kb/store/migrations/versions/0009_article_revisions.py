@@ -1,4 +1,5 @@
-"""Article revisions: every version saved on the desk, with its author; every host reads the articles from here.
+"""Article revisions: every version saved on the desk (a draft, or published), with its author; every host reads the
+articles from here.
 
 Revision ID: 0009
 Revises: 0008
@@ -27,6 +28,7 @@ def upgrade() -> None:
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("author", sa.String(64), nullable=False),
         sa.Column("note", sa.String(200), nullable=True),
+        sa.Column("published", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_article_revisions"),
         sa.UniqueConstraint("path", "version", name="uq_article_revisions_path_version"),
