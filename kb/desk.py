@@ -73,6 +73,7 @@ class ArticleFilter(Request):
     lang: Optional(OneOf(LANGS)) = None
     category: Optional(OneOf(CATEGORIES)) = None
     translation: Optional(OneOf(("outdated", "missing"))) = None
+    helpfulness: Optional(OneOf(("unhelpful", "unvoted"))) = None  # more "no" than "yes" votes; no vote at all
 
 
 class ArticleEdit(Request):

@@ -57,13 +57,19 @@ class Analytics:
 
     def unhelpful(self, start: dt.datetime, end: dt.datetime, limit: int = 20) -> list[dict]:
         """Articles with "not helpful" votes, most first, with their helpful votes beside."""
-        no = func.sum(case((Vote.helpful.is_(False), 1), else_=0)).label("not_helpful")
-        yes = func.sum(case((Vote.helpful.is_(True), 1), else_=0)).label("helpful")
-        query = select(Vote.article_id, no, yes).where(Vote.created_at >= start, Vote.created_at < end) \
-            .group_by(Vote.article_id).having(no > 0).order_by(no.desc(), Vote.article_id).limit(limit)
+        no, query = _votes()
+        query = query.where(Vote.created_at >= start, Vote.created_at < end).having(no > 0) \
+            .order_by(no.desc(), Vote.article_id).limit(limit)
         with self.db.read.begin() as session:
             return [{"article_id": r.article_id, "not_helpful": int(r.not_helpful), "helpful": int(r.helpful)}
                     for r in session.execute(query)]
+
+    def helpfulness(self) -> dict[str, dict]:
+        """Every article's votes so far, by article id: {helpful, not_helpful}."""
+        _no, query = _votes()
+        with self.db.read.begin() as session:
+            return {r.article_id: {"helpful": int(r.helpful), "not_helpful": int(r.not_helpful)}
+                    for r in session.execute(query)}
 
     def undecided(self, start: dt.datetime, end: dt.datetime, limit: int = 20) -> list[dict]:
         """Questions the rules could not decide (scope unknown), most frequent first, with the latest wording."""
@@ -120,6 +126,13 @@ class Analytics:
         met = sum(_utc(first) <= _utc(deadline) for first, deadline in answered)
         report["first_response"] = {"answered": len(answered), "met": met}
         return report
+
+
+def _votes():
+    """The "not helpful" count and a query of both counts by article."""
+    no = func.sum(case((Vote.helpful.is_(False), 1), else_=0)).label("not_helpful")
+    yes = func.sum(case((Vote.helpful.is_(True), 1), else_=0)).label("helpful")
+    return no, select(Vote.article_id, no, yes).group_by(Vote.article_id)
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

@@ -139,6 +139,17 @@ def test_changing_one_language_flags_its_translation_as_outdated(sites):
     assert editor.get("/engineer/articles", query_string={"lang": "fr"}).status_code == 400
 
 
+def test_articles_are_filtered_by_helpfulness(sites):
+    (app, _articles), _ = sites
+    for answer in ("no", "no", "yes"):
+        assert app.test_client().post(f"/articles/{ARTICLE}/vote", data={"helpful": answer}).status_code == 302
+    editor = _client(app)
+    unhelpful = text_of(editor.get("/engineer/articles", query_string={"helpfulness": "unhelpful"}))
+    assert ARTICLE in unhelpful and "1 yes, 2 no" in unhelpful and "widget-start-zh" not in unhelpful
+    unvoted = text_of(editor.get("/engineer/articles", query_string={"helpfulness": "unvoted"}))
+    assert "widget-start-zh" in unvoted and f"<code>{ARTICLE}</code>" not in unvoted
+
+
 def test_the_live_preview_api(sites):
     (app, articles), _ = sites
     editor = _client(app)

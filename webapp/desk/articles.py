@@ -40,7 +40,7 @@ bp = Blueprint("desk_articles", __name__, url_prefix="/engineer/articles")
 api_bp = Blueprint("desk_articles_api", __name__, url_prefix="/api/staff")
 staff.protect(bp)
 staff.protect(api_bp, api=True)
-FILTERS = {"software", "lang", "category", "translation"}
+FILTERS = {"software", "lang", "category", "translation", "helpfulness"}
 
 
 def _article(article_id: str):
@@ -64,25 +64,30 @@ def _preview(text: str, path: str) -> dict:
 
 @bp.get("")
 def index():
-    """Every article, filtered by software, language, category and missing or outdated translation."""
+    """Every article, filtered by software, language, category, helpfulness and missing or outdated translation."""
     kb = get_kb()
     try:
         chosen = inputs.validated(ArticleFilter, inputs.fields(request.args, FILTERS, strict=False)).model_dump()
         error = None
     except InvalidInput as exc:
         chosen, error = {}, describe(exc)
-    newest, latest = get_store().revisions.newest(), get_store().revisions.newest(published=False)
+    store = get_store()
+    newest, latest, votes = store.revisions.newest(), store.revisions.newest(published=False), store.analytics.helpfulness()
     outdated = outdated_translations(kb.articles_dir, kb.library, newest)
     rows = []
     for article in sorted(kb.library.articles.values(), key=lambda a: (a.software, a.translation_key, a.lang)):
         translation = kb.library.translation(article)
         state = "outdated" if article.id in outdated else "missing" if translation is None else None
+        voted = votes.get(article.id)
+        helpfulness = "unvoted" if voted is None else "unhelpful" if voted["not_helpful"] > voted["helpful"] else None
         if any(chosen.get(k) and chosen[k] != v for k, v in (("software", article.software), ("lang", article.lang),
-                                                               ("category", article.category), ("translation", state))):
+                                                               ("category", article.category), ("translation", state),
+                                                               ("helpfulness", helpfulness))):
             continue
         path = relative(kb.articles_dir, article)
         draft = latest.get(path) if latest.get(path) and not latest[path]["published"] else None
-        rows.append({"article": article, "translation": state, "revision": newest.get(path), "draft": draft})
+        rows.append({"article": article, "translation": state, "revision": newest.get(path), "draft": draft,
+                     "votes": voted})
     return render_template("desk/articles.html", rows=rows, chosen=chosen, langs=LANGS, categories=CATEGORIES,
                            topics=sorted(kb.topics), error=error), 400 if error else 200
 
