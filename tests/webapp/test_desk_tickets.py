@@ -1,8 +1,13 @@
 """Tickets on the desk: the list with time left, replies the customer sees, statuses and the staff API."""
 
+import pytest
+from markupsafe import escape
+
 from tests.conftest import open_web_ticket
 from tests.conftest import sign_in
 from tests.conftest import text_of
+from tests.webapp.test_xss import PAYLOADS
+from tests.webapp.test_xss import injected
 
 
 def _number(location: str) -> str:
@@ -70,3 +75,17 @@ def test_the_staff_api_lists_and_answers_tickets(app, en):
     assert answered.json["replies"][0]["body"] == "On it." and answered.json["due"]["kind"] == "met"
     assert staff.post(f"/api/staff/tickets/{number}/replies", json={"reply": ""}).status_code == 400
     assert staff.get("/api/staff/tickets/T20260101-NOSUCH").status_code == 404
+
+
+@pytest.mark.parametrize("payload", PAYLOADS)
+def test_a_payload_in_a_ticket_or_a_reply_comes_back_as_text_on_the_desk_and_the_customer_s_page(app, en, payload):
+    location = open_web_ticket(en, subject=f"sshd fails {payload}", description=f"Bad configuration option {payload}")
+    number = _number(location)
+    staff = app.test_client()
+    sign_in(app, staff)
+    staff.post(f"/engineer/tickets/{number}/reply", data={"reply": f"Try this {payload}", "status": "responded"})
+    for client, path in ((staff, "/engineer/tickets"), (staff, f"/engineer/tickets/{number}"), (en, location),
+                         (staff, "/engineer/audit")):
+        body = text_of(client.get(path))
+        assert not injected(body), (path, injected(body))
+    assert str(escape(f"Try this {payload}")) in text_of(en.get(location))
