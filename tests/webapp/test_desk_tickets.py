@@ -89,3 +89,11 @@ def test_a_payload_in_a_ticket_or_a_reply_comes_back_as_text_on_the_desk_and_the
         body = text_of(client.get(path))
         assert not injected(body), (path, injected(body))
     assert str(escape(f"Try this {payload}")) in text_of(en.get(location))
+
+
+def test_a_refused_reply_is_shown_back_with_its_line_breaks(app):
+    number = _number(open_web_ticket(app.test_client()))
+    staff = app.test_client()
+    sign_in(app, staff)
+    response = staff.post(f"/engineer/tickets/{number}/reply", data={"reply": "first line\nsecond line", "status": "new"})
+    assert response.status_code == 400 and ">first line\nsecond line</textarea>" in text_of(response)

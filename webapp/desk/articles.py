@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from kb.content.articles import CATEGORIES
 from kb.content.articles import LANGS
+from kb.content.revisions import MAX_TEXT
 from kb.content.revisions import PATH
 from kb.content.revisions import outdated_translations
 from kb.content.revisions import preview
@@ -102,7 +103,7 @@ def edit(article_id):
     text, error, conflict, status = current, None, None, 200
     if request.method == "POST":
         form = inputs.fields(request.form, {"text", "base", "action"}, strict=False)
-        text = inputs.clean(form.get("text", ""), 60_000) if "text" in form else ""
+        text = form.get("text", "")[:MAX_TEXT]  # shown back as it was sent (escaped), line breaks and all
         try:
             given = inputs.validated(ArticleEdit, form)
         except InvalidInput as exc:

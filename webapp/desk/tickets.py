@@ -14,6 +14,7 @@ from flask import render_template
 from flask import request
 from flask import url_for
 
+from kb.desk import REPLY
 from kb.desk import STAFF_STATUSES
 from kb.desk import TicketFilter
 from kb.desk import TicketReply
@@ -79,7 +80,7 @@ def reply(number):
     try:
         given = inputs.validated(TicketReply, form)
     except InvalidInput as exc:
-        return _page(number, describe(exc), 400, inputs.clean(form.get("reply", ""), 5000))
+        return _page(number, describe(exc), 400, form.get("reply", "")[:REPLY[1]])  # shown back with its line breaks
     get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
                                at=get_service().clock())
     return redirect(url_for("desk_tickets.show", number=number))
