@@ -4,6 +4,7 @@ restored; two conflicting saves."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 
@@ -11,6 +12,7 @@ import pytest
 
 from kb.knowledge import KnowledgeBase
 from tests.conftest import DATA
+from tests.conftest import ROOT
 from tests.conftest import STAFF_PASSWORD
 from tests.webapp.conftest import CHROMIUM
 from tests.webapp.conftest import serving
@@ -107,6 +109,8 @@ def test_an_editor_edits_with_the_live_preview_saves_and_restores_the_earlier_ve
     original = text.input_value()
     text.fill(original.replace("## Fix", "## Fix the typo"))
     expect(page.locator("#preview h2", has_text="Fix the typo")).to_be_visible()  # live, before any save
+    if os.environ.get("KB_SCREENSHOT"):  # refresh the README's picture: KB_SCREENSHOT=1 pytest tests/webapp/test_desk_browser.py
+        page.screenshot(path=str(ROOT / "docs" / "desk-editor.png"))
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("Saved as version 2")
     page.goto("/articles/widget-start-en")
