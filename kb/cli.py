@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+import getpass
 import json
+import sys
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
+from kb.accounts import ROLES
+from kb.accounts import NewUser
+from kb.errors import Conflict
 from kb.errors import InvalidFiles
 from kb.errors import InvalidInput
+from kb.errors import NotFound
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import decide
@@ -422,6 +429,130 @@ def db_export_log_command(url, since):
     settings = click.get_current_context().obj["settings"]
     for entry in _logged(settings, url, since.replace(tzinfo=ZoneInfo("UTC")) if since else None):
         click.echo(_dump(entry))
+
+
+@contextmanager
+def _store(ctx, url: str | None):
+    """The settings' database (or `url`), migrated in development as the site does; closed afterwards."""
+    from kb.store import Store
+
+    settings = ctx.obj["settings"]
+    settings.instance_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(url or settings.database)
+    try:
+        if settings.development:
+            store.upgrade()
+        yield store
+    finally:
+        store.close()
+
+
+def _invalid(exc: InvalidInput) -> click.BadParameter:
+    error = exc.errors[0]
+    return click.BadParameter(str(error).removeprefix(f"{error.field}: "), param_hint=error.field)
+
+
+@cli.group("users")
+def users_group():
+    """Staff accounts of the engineers' desk (roles: editor, admin)."""
+
+
+URL_OPTION = click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
+
+
+@users_group.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="editor: articles and tickets; admin: also rules and users.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
+@URL_OPTION
+@click.pass_context
+def users_add_command(ctx, name, role, password_stdin, url):
+    """Create the account NAME; the password is asked for (twice) unless --password-stdin."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        new = parse(NewUser, {"name": name, "role": role, "password": password})
+    except InvalidInput as exc:
+        raise _invalid(exc) from exc
+    with _store(ctx, url) as store:
+        try:
+            store.users.add(new.name, new.role, new.password, actor=f"cli:{getpass.getuser()}")
+        except Conflict as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"added {new.name} ({new.role})")
+
+
+@users_group.command("list")
+@URL_OPTION
+@click.pass_context
+def users_list_command(ctx, url):
+    """Every account with its role, and its lock if it has one."""
+    with _store(ctx, url) as store:
+        for user in store.users.all():
+            locked = f"  locked until {user['locked_until'].isoformat()}" if user["locked_until"] else ""
+            click.echo(f"{user['name']}\t{user['role']}{locked}")
+
+
+@users_group.command("unlock")
+@click.argument("name")
+@URL_OPTION
+@click.pass_context
+def users_unlock_command(ctx, name, url):
+    """Lift the lock that failed sign-ins put on NAME."""
+    with _store(ctx, url) as store:
+        try:
+            store.users.unlock(name, actor=f"cli:{getpass.getuser()}")
+        except NotFound as exc:
+            raise click.ClickException(str(exc)) from exc
+    click.echo(f"unlocked {name}")
+
+
+@cli.group("content")
+def content_group():
+    """Articles saved on the desk (database revisions) to and from the files in git."""
+
+
+@content_group.command("export")
+@click.option("--to", "folder", type=click.Path(file_okay=False), help="Write into this folder (default: the articles).")
+@URL_OPTION
+@click.pass_context
+def content_export_command(ctx, folder, url):
+    """Write the newest saved version of every edited article into the files, to commit and review in git."""
+    from kb.content.revisions import publish
+
+    with _store(ctx, url) as store:
+        changed = publish(Path(folder) if folder else ctx.obj["settings"].articles_dir, store.revisions.newest())
+    for path in changed:
+        click.echo(f"wrote {path}")
+    click.echo(f"{len(changed)} files written")
+
+
+@content_group.command("import")
+@URL_OPTION
+@click.pass_context
+def content_import_command(ctx, url):
+    """Save every article file changed in git since its newest version as a new version (after a pull or a
+    merge), so that every host serves it."""
+    from kb.content.revisions import changed_files
+    from kb.content.revisions import check
+
+    topics = _book(ctx).topics()
+    with _store(ctx, url) as store:
+        newest = store.revisions.newest()
+        changed = changed_files(ctx.obj["settings"].articles_dir, newest)
+        broken = {path: problems for path, text in changed.items() if (problems := check(text, path, topics)[1])}
+        for problem in (p for problems in broken.values() for p in problems):
+            click.echo(str(problem), err=True)
+        if broken:
+            raise click.ClickException(f"{len(broken)} files have problems: nothing imported")
+        for path, text in sorted(changed.items()):
+            saved = store.revisions.save(path, text, author=f"cli:{getpass.getuser()}", base=newest[path]["version"],
+                                         note="imported from the files")
+            click.echo(f"{path}: version {saved['version']}")
+    click.echo(f"{len(changed)} files imported")
 
 
 if __name__ == "__main__":

@@ -327,6 +327,8 @@ class TicketView(Response):
     status: str
     created_at: str
     rules: list[dict[str, Any]]
+    first_response_at: str | None = Field(None, description="When support first replied.")
+    replies: list[dict[str, Any]] = Field([], description="Support's replies, oldest first: author, body, created_at.")
 
 
 class TicketReceipt(TicketView):

@@ -43,7 +43,6 @@ class Settings(BaseSettings):
     model_path: str | None = Field(None, description="a local model directory instead of the bundled one")
     keyword_engine: str = Field("whoosh", description="the keyword search backend by name")
     secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")
-    engineer_token: SecretStr | None = Field(None, description="opens the engineer pages; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
     reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")
     session_hours: float = Field(12, gt=0, description="a browser session ends after this long without a request")
@@ -56,7 +55,11 @@ class Settings(BaseSettings):
     limit_tickets: str = Field("5/minute;30/day", description="tickets filed per client")
     limit_votes: str = Field("30/minute", description="helpfulness votes per client")
     limit_events: str = Field("120/minute", description="clicks, solved and need-help events per client")
-    limit_sign_in: str = Field("5/minute;20/hour", description="engineer sign-in attempts per client")
+    limit_sign_in: str = Field("5/minute;20/hour", description="staff sign-in attempts per client")
+    lockout_failures: int = Field(5, ge=1, description="failed sign-ins in a row that lock a staff account")
+    lockout_minutes: float = Field(15, gt=0, description="how long a locked staff account stays locked")
+    deflection_hours: float = Field(24, gt=0, description="a ticket this long after a visit means it was not "
+                                    "deflected (the analytics' windowed deflection)")
     widget_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="origins whose pages may embed the widget (CSP frame-ancestors of /widget), separated by "
         "commas or spaces, e.g. `https://console.example.com`; the site's own pages always may")
@@ -76,9 +79,8 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _secrets_outside_development(self):
         if self.env == "production":
-            missing = [name for name in ("secret_key", "engineer_token") if getattr(self, name) is None]
-            if missing:
-                raise ValueError(f"production needs {', '.join('KB_' + m.upper() for m in missing)} to be set")
+            if self.secret_key is None:
+                raise ValueError("production needs KB_SECRET_KEY to be set")
         return self
 
     @property

@@ -45,9 +45,24 @@ def error_of(response, status: int) -> dict:
     return response.json["error"]
 
 
-def sign_in(app, client) -> None:
-    """Sign in to the engineer pages with the app's engineer token."""
-    assert client.post("/engineer/login", data={"token": app.config["KB_ENGINEER_TOKEN"]}).status_code == 302
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def staff_account(app, role: str = "admin") -> str:
+    """An account of this role in the app's store (made once): its name; the password is STAFF_PASSWORD."""
+    users = app.extensions["store"].users
+    name = f"test-{role}"
+    if not any(u["name"] == name for u in users.all()):
+        users.add(name, role, STAFF_PASSWORD, actor="tests")
+    return name
+
+
+def sign_in(app, client, role: str = "admin") -> str:
+    """Sign in to the engineers' desk with an account of this role; its name."""
+    name = staff_account(app, role)
+    response = client.post("/engineer/login", data={"name": name, "password": STAFF_PASSWORD})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    return name
 
 
 @pytest.fixture(scope="session")

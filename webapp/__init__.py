@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import secrets
 from pathlib import Path
@@ -13,7 +12,6 @@ from flask_wtf.csrf import CSRFProtect
 from kb.settings import Settings
 
 csrf = CSRFProtect()
-log = logging.getLogger(__name__)
 CSP = "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 
@@ -28,7 +26,6 @@ def create_app(test_config: dict | None = None):
     app = Flask(__name__, instance_path=str(settings.instance_dir))
     app.config.update(MAX_CONTENT_LENGTH=settings.max_request_bytes, KB_SETTINGS=settings, **test_config)
     app.config["SECRET_KEY"] = _secret(settings, "secret_key", app.testing, lambda: secrets.token_hex(32))
-    app.config["KB_ENGINEER_TOKEN"] = _secret(settings, "engineer_token", app.testing, lambda: secrets.token_urlsafe(24))
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
     app.json.ensure_ascii = False  # the API speaks Chinese; keep it readable
@@ -59,10 +56,17 @@ def create_app(test_config: dict | None = None):
     from webapp import search
     from webapp import tickets
     from webapp import widget
+    from webapp.desk import analytics as desk_analytics
+    from webapp.desk import articles as desk_articles
+    from webapp.desk import content
+    from webapp.desk import tickets as desk_tickets
 
-    for module in (home, search, articles, assistant, tickets, engineer, api, health, widget):
+    for module in (home, search, articles, assistant, tickets, engineer, api, health, widget, desk_tickets, desk_articles,
+                   desk_analytics):
         app.register_blueprint(module.bp)
-    app.register_blueprint(widget.api_bp)
+    for module in (widget, desk_tickets, desk_articles):
+        app.register_blueprint(module.api_bp)
+    content.init_app(app, settings.reload_interval)
     csrf.exempt(api.bp)  # JSON only: a cross-site form cannot send application/json without CORS
     csrf.exempt(widget.api_bp)  # JSON from its own origin only (checked there): a third-party frame has no cookies
     limits.init_app(app, settings)
@@ -86,15 +90,7 @@ def _secret(settings: Settings, name: str, testing: bool, make) -> str:
         return configured.get_secret_value()
     if testing:
         return make()
-    value, created = _saved_secret(settings.instance_dir / name, make)
-    if name == "engineer_token":
-        where = settings.instance_dir / name
-        if created:
-            log.warning("Engineer pages: generated the engineer token %s (kept in %s; set KB_ENGINEER_TOKEN to choose "
-                        "one)", value, where)
-        else:
-            log.warning("Engineer pages: the engineer token is in %s (set KB_ENGINEER_TOKEN to choose one)", where)
-    return value
+    return _saved_secret(settings.instance_dir / name, make)[0]
 
 
 def _saved_secret(path: Path, make) -> tuple[str, bool]:

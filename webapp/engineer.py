@@ -1,12 +1,13 @@
-"""Pages for support engineers: questions the site could not answer, and problems in rules and articles.
+"""The engineers' desk: sign-in and sign-out, questions the site could not answer, problems in rules and articles,
+and, for admins, the staff accounts and the audit log.
 
-They show what customers typed (hosts, addresses, error output), so they need the engineer token: KB_ENGINEER_TOKEN,
-or the one generated into instance/engineer_token. Signing in keeps a digest of it in the session."""
+These pages show what customers typed (hosts, addresses, error output), so each needs a staff account
+(webapp.desk.staff). Sign-ins are slowed per client (webapp.limits) and lock an account after
+KB_LOCKOUT_FAILURES failures in a row."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import datetime as dt
 
 from flask import Blueprint
 from flask import current_app
@@ -17,49 +18,54 @@ from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 
+from kb.accounts import ROLES
+from kb.accounts import NewUser
+from kb.accounts import RoleChange
+from kb.accounts import SignIn
+from kb.accounts import SignInRefused
+from kb.errors import Conflict
+from kb.errors import InvalidInput
+from kb.errors import NotFound
+from kb.schemas import parse
+from webapp import inputs
+from webapp.desk import staff
 from webapp.home import local_path
+from webapp.i18n import describe
+from webapp.i18n import format_time
 from webapp.services import get_kb
 from webapp.services import get_store
 
 bp = Blueprint("engineer", __name__, url_prefix="/engineer")
+staff.protect(bp)
 UNANSWERED_LIMIT = 100
-SESSION_KEY = "engineer"
-PUBLIC = {"engineer.login", "engineer.logout"}
-
-
-def _digest(token: str) -> str:
-    """What the session keeps: changing the token signs everybody out."""
-    return hashlib.sha256(("kb-engineer:" + token).encode("utf-8", "surrogatepass")).hexdigest()
-
-
-def signed_in() -> bool:
-    """Whether this session signed in with the current engineer token."""
-    kept = session.get(SESSION_KEY)
-    return isinstance(kept, str) and hmac.compare_digest(kept, _digest(current_app.config["KB_ENGINEER_TOKEN"]))
-
-
-@bp.before_request
-def require_engineer():
-    """Send anyone not signed in to the sign-in form, and back here afterwards."""
-    if request.endpoint not in PUBLIC and not signed_in():
-        return redirect(url_for("engineer.login", next=request.full_path.rstrip("?")))
-    return None
+AUDIT_LIMIT = 200
 
 
 @bp.route("/login", methods=("GET", "POST"))
 def login():
-    """A one-field form: the engineer token, compared in constant time."""
+    """Account name and password; the same words for a wrong name and a wrong password."""
     target = local_path(request.values.get("next", "")) or url_for("engineer.unanswered")
-    error = None
+    error, status = None, 200
     if request.method == "POST":
-        given = request.form.get("token", "")
-        expected = current_app.config["KB_ENGINEER_TOKEN"]
-        if hmac.compare_digest(given.encode("utf-8", "surrogatepass"), expected.encode("utf-8")):
-            session.renew()  # a new session id on sign-in: one planted before it opens nothing
-            session[SESSION_KEY] = _digest(expected)
+        settings = current_app.config["KB_SETTINGS"]
+        try:
+            given = parse(SignIn, inputs.fields(request.form, {"name", "password"}, strict=False))
+            user = get_store().users.sign_in(given.name, given.password, max_failures=settings.lockout_failures,
+                                             lock_for=dt.timedelta(minutes=settings.lockout_minutes))
+        except InvalidInput as exc:
+            error, status = describe(exc), 400
+        except SignInRefused as refused:
+            status = 401
+            message = _("That account name or password is not right.")
+            if refused.locked_until:
+                message = _("This account is locked after too many failed sign-ins. Try again after %(time)s, or ask "
+                            "an admin to unlock it.", time=format_time(refused.locked_until).striptags())
+            error = {"field": "name", "fields": ["name", "password"], "message": message}
+        else:
+            staff.sign_in(user)
             return redirect(target)
-        error = {"field": "token", "message": _("That token is not right.")}
-    return render_template("engineer/login.html", error=error, next=target), 401 if error else 200
+    return render_template("engineer/login.html", error=error, next=target, name=request.form.get("name", "")[:64],
+                           no_accounts=not get_store().users.all()), status
 
 
 @bp.post("/logout")
@@ -80,3 +86,64 @@ def problems():
     """List every problem found in the rules and articles at the last load."""
     kb = get_kb()
     return render_template("engineer/problems.html", problems=kb.problems(), kb=kb, index=kb.index_status())
+
+
+@bp.get("/users")
+@staff.needs("admin")
+def users():
+    """The staff accounts, a form to add one, and their roles and locks."""
+    return _users_page()
+
+
+def _users_page(error: dict | None = None, status: int = 200, form=None):
+    return render_template("desk/users.html", users=get_store().users.all(), roles=ROLES, error=error,
+                           form=form or {}), status
+
+
+@bp.post("/users")
+@staff.needs("admin")
+def add_user():
+    """Create an account (name, role, password), written to the audit log."""
+    form = inputs.fields(request.form, {"name", "role", "password"}, strict=False)
+    try:
+        new = parse(NewUser, form)
+        get_store().users.add(new.name, new.role, new.password, actor=staff.actor())
+    except InvalidInput as exc:
+        return _users_page(describe(exc), 400, form)
+    except Conflict:
+        return _users_page({"field": "name", "message": _("There is already an account with that name.")}, 409, form)
+    return redirect(url_for("engineer.users"))
+
+
+@bp.post("/users/role")
+@staff.needs("admin")
+def change_role():
+    """Give an account another role; nobody changes their own (the last admin cannot lock everyone out)."""
+    try:
+        change = parse(RoleChange, inputs.fields(request.form, {"name", "role"}, strict=False))
+        if change.name == staff.actor():
+            return _users_page({"field": "role", "message": _("You cannot change your own role.")}, 400)
+        get_store().users.set_role(change.name, change.role, actor=staff.actor())
+    except InvalidInput as exc:
+        return _users_page(describe(exc), 400)
+    except NotFound:
+        return _users_page({"field": "name", "message": _("There is no account with that name.")}, 404)
+    return redirect(url_for("engineer.users"))
+
+
+@bp.post("/users/unlock")
+@staff.needs("admin")
+def unlock_user():
+    """Lift an account's lock after failed sign-ins."""
+    try:
+        get_store().users.unlock(inputs.clean(request.form.get("name", ""), 64), actor=staff.actor())
+    except NotFound:
+        return _users_page({"field": "name", "message": _("There is no account with that name.")}, 404)
+    return redirect(url_for("engineer.users"))
+
+
+@bp.get("/audit")
+@staff.needs("admin")
+def audit():
+    """The newest changes staff made: who, when, what, before and after."""
+    return render_template("desk/audit.html", entries=get_store().audit.entries(AUDIT_LIMIT))

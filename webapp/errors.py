@@ -19,8 +19,8 @@ from webapp.i18n import ERROR_PAGES
 from webapp.i18n import describe
 
 KB_STATUS = {InvalidInput: 400, NotFound: 404, Conflict: 422, NotReady: 503}
-HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-              415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error"}
+HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+              413: "payload_too_large", 415: "unsupported_media_type", 429: "too_many_requests", 500: "server_error"}
 RETRY_AFTER = "30"  # seconds: long enough for `kb index` on the shipped library
 
 

@@ -32,7 +32,8 @@ CATEGORY_NAMES = {"troubleshooting": _l("Troubleshooting"), "configuration": _l(
 TOPIC_NAMES = {"plans": _l("Support plans"), "onsite": _l("Onsite service")}
 SCOPE_LABELS = {"in": _l("In scope"), "out": _l("Out of scope"), "partial": _l("Partly in scope"),
                 "unknown": _l("Needs an engineer")}
-STATUS_LABELS = {"open": _l("Open: waiting for an engineer")}
+STATUS_LABELS = {"new": _l("New: waiting for an engineer"), "responded": _l("Responded: an engineer is on it"),
+                 "waiting": _l("Waiting for you: the engineer needs an answer"), "resolved": _l("Resolved")}
 FIELD_NAMES = {
     "q": _l("search text"), "question": _l("question"), "plan": _l("plan"), "severity": _l("severity"),
     "software": _l("software"), "category": _l("category"), "lang": _l("language"), "limit": _l("limit"),
@@ -41,7 +42,8 @@ FIELD_NAMES = {
     "number": _l("ticket number"), "token": _l("token"), "helpful": _l("vote"), "body": _l("request body"),
     "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
     "kind": _l("event"), "reported_at": _l("reported time"), "idempotency_key": _l("Idempotency-Key"),
-    "os": _l("operating system"), "version": _l("version"),
+    "os": _l("operating system"), "version": _l("version"), "name": _l("account name"), "password": _l("password"),
+    "role": _l("role"), "status": _l("status"), "reply": _l("reply"),
 }
 REASONS = {
     "required": _l("must not be empty"),
@@ -77,6 +79,8 @@ ERROR_PAGES = {
     "server_error": _l("Something broke on our side; please try again later."),
     "idempotency_mismatch": _l("This Idempotency-Key was already used with another request."),
     "too_many_requests": _l("Too many requests from your address; please wait a moment and try again."),
+    "unauthorized": _l("Sign in to the engineers' desk first."),
+    "forbidden": _l("Your role does not open this page."),
 }
 babel = Babel()
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from kb.store.analytics import Analytics
+from kb.store.audit import Audit
 from kb.store.db import Database
 from kb.store.logs import Logs
+from kb.store.revisions import Revisions
 from kb.store.sessions import Sessions
 from kb.store.tickets import Tickets
+from kb.store.users import Users
 from kb.store.votes import Votes
 
 
 class Store:
-    """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events) and `sessions`."""
+    """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events), `sessions`,
+    staff `users`, the `audit` log of their changes, article `revisions` and the `analytics`
+    over all of them."""
 
     def __init__(self, url: str):
         self.db = Database(url)
@@ -18,6 +24,10 @@ class Store:
         self.votes = Votes(self.db)
         self.logs = Logs(self.db)
         self.sessions = Sessions(self.db)
+        self.users = Users(self.db)
+        self.audit = Audit(self.db)
+        self.revisions = Revisions(self.db)
+        self.analytics = Analytics(self.db)
 
     @property
     def engine(self):

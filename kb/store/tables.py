@@ -8,11 +8,13 @@ from sqlalchemy import JSON
 from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import DateTime
+from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
 from sqlalchemy.orm import mapped_column
@@ -24,7 +26,10 @@ ARTICLE_ID = 200
 QUERY_KEY = 500  # the grouping key of a query is cut to this length
 SUBJECT, CONTACT = 200, 200
 FINGERPRINT = 64
-STATUS_OPEN = "open"
+PASSWORD_HASH = 200  # an argon2id hash in PHC form is about 100 characters
+# A ticket's life: new (nobody answered yet), responded, waiting (for the customer), resolved.
+STATUSES = ("new", "responded", "waiting", "resolved")
+STATUS_NEW = STATUSES[0]
 
 # Named constraints and indexes, so migrations can refer to them on every database.
 NAMING = {"ix": "ix_%(table_name)s_%(column_0_name)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -86,7 +91,21 @@ class Ticket(Base):
     # The rule trace, decided once; each reason {zh, en} so every reader sees it in their own language (migration
     # 0003 folded the per-language copies of older tickets into this form).
     rules: Mapped[list] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(String(16), server_default=STATUS_OPEN)
+    status: Mapped[str] = mapped_column(String(16), server_default=STATUS_NEW, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+    # When staff first answered (the SLA is measured from created_at to this against the deadline).
+    first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class TicketReply(Base):
+    """A staff reply on a ticket: the customer reads it on the ticket's page."""
+
+    __tablename__ = "ticket_replies"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ID, ForeignKey("tickets.id"), index=True)
+    author: Mapped[str] = mapped_column(String(NAME))
+    body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
@@ -112,6 +131,55 @@ class BrowserSession(Base):
     id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     data: Mapped[dict] = mapped_column(JSON)
     expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class StaffUser(Base):
+    """A support engineer's account: a role (kb.accounts.ROLES), an argon2 password hash, and the count of failed
+    sign-ins since the last good one; past the limit the account is locked until `locked_until`."""
+
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME), unique=True)
+    role: Mapped[str] = mapped_column(String(SHORT))
+    password_hash: Mapped[str] = mapped_column(String(PASSWORD_HASH))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(Base):
+    """One change made by staff (or the command line): who, when, what (an action on a target), before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    actor: Mapped[str] = mapped_column(String(NAME))
+    action: Mapped[str] = mapped_column(String(NAME), index=True)
+    target: Mapped[str] = mapped_column(String(ARTICLE_ID))
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class ArticleRevision(Base):
+    """One saved version of an article file (front matter and Markdown), with its author: the database is where
+    every host reads the articles edited on the desk from (kb.content.revisions), and `kb content export/import`
+    carry them to and from the files in git. `version` counts per file; a save names the version it started from,
+    and the unique (path, version) makes two saves from the same start a conflict, never an overwrite."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (UniqueConstraint("path", "version", name="uq_article_revisions_path_version"),)
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    path: Mapped[str] = mapped_column(String(ARTICLE_ID), index=True)  # relative to the articles folder
+    version: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(NAME))
+    note: Mapped[str | None] = mapped_column(String(SUBJECT))  # "restored version 2", "imported from the files"
+    # A draft is kept and can be edited on, but the site serves the newest published version.
+    published: Mapped[bool] = mapped_column(Boolean, server_default=sa_true())
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class Vote(Base):

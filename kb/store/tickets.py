@@ -1,4 +1,5 @@
-"""Tickets: stored once with the decision the rules made for them, readable only with their access token."""
+"""Tickets: stored once with the decision the rules made for them, readable by the customer only with their access
+token; staff list them, reply (the first reply records the first response time) and move them through STATUSES."""
 
 from __future__ import annotations
 
@@ -9,17 +10,21 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import delete
+from sqlalchemy import nulls_last
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from kb.errors import Conflict
 from kb.errors import NotFound
 from kb.sealing import Sealer
+from kb.store.audit import record
 from kb.store.db import Database
 from kb.store.db import now
-from kb.store.tables import STATUS_OPEN
+from kb.store.tables import STATUS_NEW
+from kb.store.tables import STATUSES
 from kb.store.tables import IdempotentRequest
 from kb.store.tables import Ticket
+from kb.store.tables import TicketReply
 
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
 NUMBER_ATTEMPTS = 8
@@ -61,7 +66,7 @@ class Tickets:
                       contact=contact, lang=lang, scope=scope, channel=channel,
                       response_target_minutes=response_target_minutes, response_kind=response_kind, deadline=deadline,
                       deadline_utc_offset=int(deadline.utcoffset().total_seconds() // 60) if deadline else None,
-                      rules=list(rules), status=STATUS_OPEN)
+                      rules=list(rules), status=STATUS_NEW)
         token = secrets.token_urlsafe(16)
         for attempt in range(NUMBER_ATTEMPTS):
             created = now()
@@ -106,7 +111,64 @@ class Tickets:
         matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
         if ticket is None or not matches:
             raise NotFound(_NOT_FOUND)
-        return _ticket_dict(ticket, lang=lang)
+        return dict(_ticket_dict(ticket, lang=lang), replies=self._replies(ticket.id))
+
+    # Staff: the desk reads every ticket by number, without its token.
+
+    def find(self, *, status: str | None = None, plan: str | None = None, severity: str | None = None,
+             software: str | None = None, limit: int = 200) -> list[dict]:
+        """Tickets for the desk, filtered; the nearest deadline first (those without one last), newest first among
+        equals."""
+        query = select(Ticket).order_by(nulls_last(Ticket.deadline.asc()), Ticket.created_at.desc()).limit(limit)
+        for column, value in ((Ticket.status, status), (Ticket.plan, plan), (Ticket.severity, severity),
+                              (Ticket.software, software)):
+            if value is not None:
+                query = query.where(column == value)
+        with self.db.read.begin() as session:
+            return [_ticket_dict(t) for t in session.scalars(query)]
+
+    def for_staff(self, number: str) -> dict:
+        """One ticket with its replies, for the desk."""
+        with self.db.read.begin() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
+        if ticket is None:
+            raise NotFound(_NOT_FOUND)
+        return dict(_ticket_dict(ticket), replies=self._replies(ticket.id))
+
+    def reply(self, number: str, body: str, status: str, *, author: str, at: dt.datetime | None = None) -> dict:
+        """Add a staff reply the customer sees and set the status (responded, waiting or resolved); the first reply
+        records the first response time, `at` (now; the site passes the clock its deadlines were computed with).
+        The change is in the audit log."""
+        return self._work(number, author, status, body, at or now())
+
+    def set_status(self, number: str, status: str, *, actor: str) -> dict:
+        """Move a ticket to another status without a reply (a reopened ticket is responded, not new)."""
+        return self._work(number, actor, status, None, now())
+
+    def _work(self, number: str, actor: str, status: str, body: str | None, at: dt.datetime) -> dict:
+        if status not in STATUSES[1:]:
+            raise ValueError(f"staff cannot set the status {status!r}")
+        with self.db.write.begin() as session:
+            ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()).with_for_update())
+            if ticket is None:
+                raise NotFound(_NOT_FOUND)
+            before = {"status": ticket.status}
+            if body is not None:
+                session.add(TicketReply(ticket_id=ticket.id, author=actor, body=body, created_at=at))
+                if ticket.first_response_at is None:
+                    ticket.first_response_at = at
+            ticket.status = status
+            after = {"status": status, **({"reply": body} if body is not None else {})}
+            record(session, actor, "ticket.reply" if body is not None else "ticket.status", f"ticket:{ticket.number}",
+                   before, after)
+            ticket_id = ticket.id
+        return dict(_ticket_dict(ticket), replies=self._replies(ticket_id))
+
+    def _replies(self, ticket_id: int) -> list[dict]:
+        with self.db.read.begin() as session:
+            rows = session.scalars(select(TicketReply).where(TicketReply.ticket_id == ticket_id)
+                                   .order_by(TicketReply.created_at, TicketReply.id))
+            return [{"author": r.author, "body": r.body, "created_at": r.created_at.isoformat()} for r in rows]
 
 
 def _ticket_dict(t: Ticket, token: str | None = None, lang: str | None = None) -> dict:
@@ -118,7 +180,8 @@ def _ticket_dict(t: Ticket, token: str | None = None, lang: str | None = None) -
     return {"number": t.number, **secret, "plan": t.plan, "severity": t.severity, "software": t.software, "subject": t.subject,
             "description": t.description, "contact": t.contact, "lang": t.lang, "scope": t.scope, "channel": t.channel,
             "response_target_minutes": t.response_target_minutes, "response_kind": t.response_kind, "deadline": deadline,
-            "status": t.status or STATUS_OPEN, "created_at": t.created_at.astimezone(dt.UTC).isoformat(),
+            "status": t.status or STATUS_NEW, "created_at": t.created_at.astimezone(dt.UTC).isoformat(),
+            "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None, "replies": [],
             "rules": [_in_language(step, lang or t.lang) for step in t.rules]}
 
 

@@ -16,8 +16,9 @@ from kb.store.tables import Base
 from tests.conftest import ROOT
 from tests.store.test_tickets import open_ticket
 
-HEAD = "0006"
-TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "alembic_version"}
+HEAD = "0009"
+TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "staff_users", "audit_log",
+          "ticket_replies", "article_revisions", "alembic_version"}
 
 
 def versions(engine) -> list[str]:
@@ -74,7 +75,7 @@ def test_upgrade_from_0001_keeps_old_tickets_and_votes(database_url):
                                     " VALUES ('a-en', true, 'en', '2026-11-01 01:00:00')"))
         s.upgrade()
         old = s.tickets.get("T20261101-AAAAAA", "tok", lang="en")
-        assert (old["status"], old["response_kind"], old["rules"]) == ("open", None, [])
+        assert (old["status"], old["response_kind"], old["rules"]) == ("new", None, [])  # 0008: an open ticket is new
         assert s.votes.counts("a-en") == {"helpful": 1, "not_helpful": 0}
     finally:
         s.close()

@@ -62,7 +62,7 @@ def test_one_trace_reads_in_each_language(store):
     step = RULES[0]
     both = [dict(step, reason={"zh": step["reason"], "en": "This is a port-connectivity problem."})]
     ticket = open_ticket(store, rules=both)
-    assert (ticket["response_kind"], ticket["status"]) == ("accepted", "open")
+    assert (ticket["response_kind"], ticket["status"]) == ("accepted", "new")
     assert ticket["rules"] == [step]  # the ticket's own language
     assert store.tickets.get(ticket["number"], ticket["token"], lang="en")["rules"][0]["reason"].startswith("This is")
     assert store.tickets.get(ticket["number"], ticket["token"], lang="zh")["rules"] == [step]

@@ -311,7 +311,7 @@ def test_ticket_with_the_wrong_token_is_not_found(client):
 
 def test_api_ticket_trace_follows_the_request_language(client):
     ticket = client.post("/api/v1/tickets", json=dict(TICKET, lang="zh")).json
-    assert ticket["response_kind"] == "response" and ticket["status"] == "open"
+    assert ticket["response_kind"] == "response" and ticket["status"] == "new"
     again = client.get(f"/api/v1/tickets/{ticket['number']}", query_string={"token": ticket["token"], "lang": "en"}).json
     assert not any(CJK.search(r["reason"]) for r in again["rules"] if r["kind"] == "rule")
 

@@ -25,8 +25,7 @@ expect = sync_api.expect
 def base_url(knowledge, tmp_path_factory):
     folder = tmp_path_factory.mktemp("browser")
     app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
-                      "KB_INSTANCE_DIR": str(folder), "SECRET_KEY": "browser-tests",
-                      "KB_ENGINEER_TOKEN": "browser-tests-engineer"})
+                      "KB_INSTANCE_DIR": str(folder), "SECRET_KEY": "browser-tests"})
     with serving(app) as server:
         yield f"http://127.0.0.1:{server.server_port}"
     app.extensions["store"].close()

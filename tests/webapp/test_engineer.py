@@ -7,20 +7,23 @@ from urllib.parse import urlsplit
 import pytest
 from markupsafe import escape
 
+from tests.conftest import STAFF_PASSWORD
 from tests.conftest import sign_in
+from tests.conftest import staff_account
 from tests.conftest import text_of
 from webapp import create_app
 
 
 @pytest.mark.parametrize("path", ["/engineer/unanswered", "/engineer/problems"])
-def test_engineer_pages_need_the_engineer_token(app, en, path):
+def test_engineer_pages_need_a_staff_account(app, en, path):
     response = en.get(path)
     assert response.status_code == 302
     assert urlsplit(response.headers["Location"]).path == "/engineer/login"
-    response = en.post("/engineer/login", data={"token": "guess"})
-    assert response.status_code == 401 and "That token is not right." in text_of(response)
+    name = staff_account(app, "editor")
+    response = en.post("/engineer/login", data={"name": name, "password": "guess-guess-guess"})
+    assert response.status_code == 401 and "That account name or password is not right." in text_of(response)
     assert en.get(path).status_code == 302
-    sign_in(app, en)
+    sign_in(app, en, "editor")
     assert en.get(path).status_code == 200
     en.post("/engineer/logout")
     assert en.get(path).status_code == 302
@@ -29,8 +32,11 @@ def test_engineer_pages_need_the_engineer_token(app, en, path):
 def test_engineer_login_goes_back_to_the_page_asked_for(app, en):
     login = en.get("/engineer/problems").headers["Location"]
     assert parse_qs(urlsplit(login).query)["next"] == ["/engineer/problems"]
-    response = en.post("/engineer/login", data={"token": app.config["KB_ENGINEER_TOKEN"], "next": "//evil.example"})
+    name = staff_account(app)
+    response = en.post("/engineer/login", data={"name": name, "password": STAFF_PASSWORD, "next": "//evil.example"})
     assert response.headers["Location"] == "/engineer/unanswered"
+    response = en.post("/engineer/login", data={"name": name, "password": STAFF_PASSWORD, "next": "/engineer/problems"})
+    assert response.headers["Location"] == "/engineer/problems"
 
 
 def test_unanswered_shows_queries_as_typed_in_the_site_time_zone(app, en):
@@ -112,7 +118,7 @@ def test_a_cookie_saved_before_signing_out_opens_nothing_afterwards(app, en):
 def test_signing_in_gives_the_session_a_new_id_and_the_cookie_its_flags(app, en):
     en.get("/search", query_string={"q": "ssh"})  # a session before signing in (its conversation)
     before = en.get_cookie("kb_session").value
-    response = en.post("/engineer/login", data={"token": app.config["KB_ENGINEER_TOKEN"]})
+    response = en.post("/engineer/login", data={"name": staff_account(app), "password": STAFF_PASSWORD})
     cookie = response.headers["Set-Cookie"]
     assert before not in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     planted = app.test_client()

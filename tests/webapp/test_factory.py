@@ -45,15 +45,14 @@ def test_production_needs_its_secrets(tmp_path, monkeypatch):
     monkeypatch.setenv("KB_INSTANCE_DIR", str(tmp_path))
     with pytest.raises(ValueError, match="KB_SECRET_KEY"):
         Settings(env="production")
-    settings = Settings(env="production", secret_key="s" * 32, engineer_token="t" * 24)
+    settings = Settings(env="production", secret_key="s" * 32)
     assert not settings.development and settings.secret_key.get_secret_value() == "s" * 32
 
 
 def test_production_refuses_a_database_that_is_not_migrated(knowledge, tmp_path):
     with pytest.raises(RuntimeError, match="kb db upgrade"):
         create_app({"KB_KNOWLEDGE": knowledge, "KB_ENV": "production", "KB_SECRET_KEY": "s" * 32,
-                    "KB_ENGINEER_TOKEN": "t" * 24, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
-                    "KB_INSTANCE_DIR": str(tmp_path)})
+                    "KB_DATABASE_URL": f"sqlite:///{tmp_path}/p.db", "KB_INSTANCE_DIR": str(tmp_path)})
     from click.testing import CliRunner
 
     from kb.cli import cli
@@ -61,22 +60,9 @@ def test_production_refuses_a_database_that_is_not_migrated(knowledge, tmp_path)
     result = CliRunner().invoke(cli, ["db", "upgrade", "--url", f"sqlite:///{tmp_path}/p.db"])
     assert result.exit_code == 0 and "database at revision" in result.output
     app = create_app({"KB_KNOWLEDGE": knowledge, "KB_ENV": "production", "KB_SECRET_KEY": "s" * 32,
-                      "KB_ENGINEER_TOKEN": "t" * 24, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/p.db",
-                      "KB_INSTANCE_DIR": str(tmp_path)})
+                      "KB_DATABASE_URL": f"sqlite:///{tmp_path}/p.db", "KB_INSTANCE_DIR": str(tmp_path)})
     try:
-        assert app.config["SECRET_KEY"] == "s" * 32 and app.config["KB_ENGINEER_TOKEN"] == "t" * 24
-    finally:
-        app.extensions["store"].close()
-
-
-def test_engineer_token_comes_from_the_environment(knowledge, tmp_path, monkeypatch):
-    monkeypatch.setenv("KB_ENGINEER_TOKEN", "s3cret-engineer")
-    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/e.db",
-                      "WTF_CSRF_ENABLED": False, "KB_INSTANCE_DIR": str(tmp_path)})
-    try:
-        client = app.test_client()
-        assert client.post("/engineer/login", data={"token": "s3cret-engineer"}).status_code == 302
-        assert client.get("/engineer/unanswered").status_code == 200
+        assert app.config["SECRET_KEY"] == "s" * 32
     finally:
         app.extensions["store"].close()
 
@@ -88,22 +74,6 @@ def test_secret_key_is_generated_once_and_kept(tmp_path):
     assert made and len(first) == 64
     assert _saved_secret(tmp_path / "instance" / "secret_key", lambda: "other") == (first, False)
     assert (tmp_path / "instance" / "secret_key").stat().st_mode & 0o777 == 0o600
-
-
-def test_engineer_token_is_generated_once_and_logged(knowledge, tmp_path, caplog):
-    def make():
-        return create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/g.db",
-                           "KB_INSTANCE_DIR": str(tmp_path / "instance")})
-
-    with caplog.at_level("WARNING"):
-        app = make()
-    first = app.config["KB_ENGINEER_TOKEN"]
-    app.extensions["store"].close()
-    assert len(first) >= 24 and first in caplog.text
-    again = make()
-    assert again.config["KB_ENGINEER_TOKEN"] == first
-    again.extensions["store"].close()
-    assert (tmp_path / "instance" / "engineer_token").stat().st_mode & 0o777 == 0o600
 
 
 def test_core_never_imports_flask():

@@ -37,7 +37,7 @@ def test_ticket_page_shows_plan_severity_software_description_created_and_status
     assert "Bad configuration option: PermitRootLogn" in page
     created = re.search(r'<dd class="created"><time datetime="([^"]+)">', page).group(1)
     assert created.endswith("+08:00")
-    assert "Open: waiting for an engineer" in page
+    assert "New: waiting for an engineer" in page
 
 
 def test_ticket_needs_its_token(app, en):

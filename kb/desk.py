@@ -1,0 +1,114 @@
+"""The inputs of the engineers' desk (tickets worked by staff, articles edited), validated like every other request,
+and where a ticket stands against its deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from kb.content.articles import CATEGORIES
+from kb.content.articles import LANGS
+from kb.content.revisions import MAX_TEXT
+from kb.errors import InvalidInput
+from kb.schemas import BookChoice
+from kb.schemas import Integer
+from kb.schemas import OneOf
+from kb.schemas import Optional
+from kb.schemas import Request
+from kb.schemas import Text
+from kb.store.tables import STATUSES
+
+REPLY = (1, 5000)
+REPORTS = ("queries", "unhelpful", "undecided", "deflection", "tickets")
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+STAFF_STATUSES = STATUSES[1:]  # staff move a ticket on; only a new ticket is new
+
+
+class TicketFilter(Request):
+    """Which tickets the desk lists."""
+
+    status: Optional(OneOf(STATUSES)) = None
+    plan: Optional(BookChoice("plans")) = None
+    severity: Optional(BookChoice("severities")) = None
+    software: Optional(BookChoice("catalog")) = None
+
+
+class TicketReply(Request):
+    """A reply the customer reads on the ticket's page, and the status it leaves the ticket in."""
+
+    reply: Text(*REPLY, multiline=True)
+    status: OneOf(STAFF_STATUSES) = "responded"
+
+
+class TicketStatus(Request):
+    """Another status without a reply."""
+
+    status: OneOf(STAFF_STATUSES)
+
+
+def deadline_state(ticket: dict, at: dt.datetime) -> dict:
+    """Where a ticket stands against its response deadline at `at`: `left` or `overdue` (minutes) while nobody has
+    answered, `met` or `missed` once the first response is recorded, `none` without a deadline or when it was
+    resolved unanswered."""
+    if not ticket.get("deadline"):
+        return {"kind": "none", "minutes": None}
+    deadline = dt.datetime.fromisoformat(ticket["deadline"])
+    if ticket.get("first_response_at"):
+        first = dt.datetime.fromisoformat(ticket["first_response_at"])
+        return {"kind": "met" if first <= deadline else "missed", "minutes": _minutes(deadline - first)}
+    if ticket.get("status") == STATUSES[-1]:
+        return {"kind": "none", "minutes": None}
+    left = _minutes(deadline - at)
+    return {"kind": "left", "minutes": left} if left >= 0 else {"kind": "overdue", "minutes": -left}
+
+
+def _minutes(delta: dt.timedelta) -> int:
+    return int(delta.total_seconds() // 60)
+
+
+class ArticleFilter(Request):
+    """Which articles the desk lists."""
+
+    software: Optional(BookChoice("topics")) = None
+    lang: Optional(OneOf(LANGS)) = None
+    category: Optional(OneOf(CATEGORIES)) = None
+    translation: Optional(OneOf(("outdated", "missing"))) = None
+    helpfulness: Optional(OneOf(("unhelpful", "unvoted"))) = None  # more "no" than "yes" votes; no vote at all
+
+
+class ArticleEdit(Request):
+    """An article file as the editor sends it: front matter and Markdown, the version it started from (none when
+    the article has no saved version yet), and whether to preview, keep a draft or save and publish."""
+
+    text: Text(1, MAX_TEXT, multiline=True)
+    base: Optional(Integer(1, 1_000_000)) = None
+    action: OneOf(("preview", "draft", "save")) = "preview"
+
+
+class DateRange(Request):
+    """The days an analytics report covers, both included (default: the last 30 days)."""
+
+    start: Optional(Text(10, 10, pattern=r"^\d{4}-\d{2}-\d{2}$")) = None
+    end: Optional(Text(10, 10, pattern=r"^\d{4}-\d{2}-\d{2}$")) = None
+    report: Optional(OneOf(REPORTS)) = None
+
+
+class VersionPair(Request):
+    """Two versions to compare."""
+
+    a: Integer(1, 1_000_000)
+    b: Integer(1, 1_000_000)
+
+
+def days(given: DateRange, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a report: as given, else the DEFAULT_DAYS up to `today`; at most MAX_DAYS."""
+    try:
+        end = dt.date.fromisoformat(given.end) if given.end else today
+        start = dt.date.fromisoformat(given.start) if given.start else end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    except ValueError:
+        raise InvalidInput("start" if given.start else "end", "invalid") from None
+    if start > end:
+        raise InvalidInput("start", "invalid")
+    if (end - start).days >= MAX_DAYS:
+        raise InvalidInput("start", "out_of_range", min=1, max=MAX_DAYS)
+    return start, end

@@ -1,0 +1,181 @@
+"""Articles on the desk: the list with filters, the editor (front matter and Markdown beside a preview made by the
+site's own sanitising renderer, checked as `kb articles check` checks, at the line), and every saved version with
+its author: view one, compare two, restore one.
+
+A save names the version it started from: when someone saved since, it is refused with a diff of their change,
+and the editor keeps the text. Saved versions are database revisions that every worker writes out and serves
+(webapp.desk.content), and search finds the new text within seconds."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+from flask import abort
+from flask import jsonify
+from flask import redirect
+from flask import render_template
+from flask import request
+from flask import url_for
+from flask_babel import gettext as _
+
+from kb.content.articles import CATEGORIES
+from kb.content.articles import LANGS
+from kb.content.revisions import MAX_TEXT
+from kb.content.revisions import PATH
+from kb.content.revisions import outdated_translations
+from kb.content.revisions import preview
+from kb.content.revisions import relative
+from kb.content.revisions import unified_texts
+from kb.desk import ArticleEdit
+from kb.desk import ArticleFilter
+from kb.desk import VersionPair
+from kb.errors import InvalidInput
+from kb.store.revisions import EditConflict
+from webapp import inputs
+from webapp.desk import staff
+from webapp.desk.content import sync_now
+from webapp.i18n import describe
+from webapp.services import get_kb
+from webapp.services import get_store
+
+bp = Blueprint("desk_articles", __name__, url_prefix="/engineer/articles")
+api_bp = Blueprint("desk_articles_api", __name__, url_prefix="/api/staff")
+staff.protect(bp)
+staff.protect(api_bp, api=True)
+FILTERS = {"software", "lang", "category", "translation", "helpfulness"}
+
+
+def _article(article_id: str):
+    """The served article and its file's path relative to the articles folder (404 when there is none)."""
+    kb = get_kb()
+    article = kb.library.articles.get(inputs.clean(article_id, 200))
+    if article is None:
+        abort(404)
+    path = relative(kb.articles_dir, article)
+    if not PATH.fullmatch(path):
+        abort(404)
+    return article, path
+
+
+def _preview(text: str, path: str) -> dict:
+    """What the editor shows beside the text: the rendered body and every problem with its line."""
+    html, problems = preview(text, path, get_kb().topics)
+    return {"html": html, "problems": [
+        {"line": p.line, "message": p.message, "severity": p.severity} for p in problems]}
+
+
+@bp.get("")
+def index():
+    """Every article, filtered by software, language, category, helpfulness and missing or outdated translation."""
+    kb = get_kb()
+    try:
+        chosen = inputs.validated(ArticleFilter, inputs.fields(request.args, FILTERS, strict=False)).model_dump()
+        error = None
+    except InvalidInput as exc:
+        chosen, error = {}, describe(exc)
+    store = get_store()
+    newest, latest, votes = store.revisions.newest(), store.revisions.newest(published=False), store.analytics.helpfulness()
+    outdated = outdated_translations(kb.articles_dir, kb.library, newest)
+    rows = []
+    for article in sorted(kb.library.articles.values(), key=lambda a: (a.software, a.translation_key, a.lang)):
+        translation = kb.library.translation(article)
+        state = "outdated" if article.id in outdated else "missing" if translation is None else None
+        voted = votes.get(article.id)
+        helpfulness = "unvoted" if voted is None else "unhelpful" if voted["not_helpful"] > voted["helpful"] else None
+        if any(chosen.get(k) and chosen[k] != v for k, v in (("software", article.software), ("lang", article.lang),
+                                                               ("category", article.category), ("translation", state),
+                                                               ("helpfulness", helpfulness))):
+            continue
+        path = relative(kb.articles_dir, article)
+        draft = latest.get(path) if latest.get(path) and not latest[path]["published"] else None
+        rows.append({"article": article, "translation": state, "revision": newest.get(path), "draft": draft,
+                     "votes": voted})
+    return render_template("desk/articles.html", rows=rows, chosen=chosen, langs=LANGS, categories=CATEGORIES,
+                           topics=sorted(kb.topics), error=error), 400 if error else 200
+
+
+@bp.route("/<article_id>/edit", methods=("GET", "POST"))
+def edit(article_id):
+    """The editor: preview (also without JavaScript) or save; a save that is not valid or conflicts keeps the text."""
+    article, path = _article(article_id)
+    history = get_store().revisions.history(path)
+    current = history[0]["text"] if history else (get_kb().articles_dir / path).read_text(encoding="utf-8")
+    base = history[0]["version"] if history else None
+    text, error, conflict, status = current, None, None, 200
+    if request.method == "POST":
+        form = inputs.fields(request.form, {"text", "base", "action"}, strict=False)
+        text = form.get("text", "")[:MAX_TEXT]  # shown back as it was sent (escaped), line breaks and all
+        try:
+            given = inputs.validated(ArticleEdit, form)
+        except InvalidInput as exc:
+            error, status = describe(exc), 400
+        else:
+            text, base = given.text.replace("\r\n", "\n"), given.base
+            preview = _preview(text, path)
+            if given.action in ("draft", "save"):
+                if any(p["severity"] == "error" for p in preview["problems"]):
+                    error, status = {"field": "text", "message": _("Fix the problems below before saving.")}, 400
+                else:
+                    try:
+                        saved = get_store().revisions.save(path, text, author=staff.actor(), base=base,
+                                                           baseline=None if history else current,
+                                                           published=given.action == "save")
+                    except EditConflict as exc:
+                        conflict, status = exc, 409
+                        error = {"field": "text", "message": _(
+                            "%(author)s saved this article (version %(version)s) after you started editing. "
+                            "Their change is below; merge it into your text and save again.",
+                            author=exc.current["author"], version=exc.current["version"])}
+                    else:
+                        sync_now()
+                        return redirect(url_for("desk_articles.versions", article_id=article.id, saved=saved["version"],
+                                                draft=None if saved["published"] else 1))
+    return render_template("desk/edit.html", article=article, path=path, text=text, base=base, preview=_preview(text, path),
+                           error=error, conflict=conflict), status
+
+
+@bp.get("/<article_id>/versions")
+def versions(article_id):
+    """Every saved version, newest first, with its author; links to view, compare and restore."""
+    article, path = _article(article_id)
+    return render_template("desk/versions.html", article=article, path=path,
+                           history=get_store().revisions.history(path), saved=request.args.get("saved", type=int),
+                           draft=request.args.get("draft") == "1")
+
+
+@bp.get("/<article_id>/versions/<int:version>")
+def version(article_id, version):
+    """One version as it was saved, and rendered."""
+    article, path = _article(article_id)
+    found = get_store().revisions.get(path, version)
+    return render_template("desk/version.html", article=article, revision=found, preview=_preview(found["text"], path))
+
+
+@bp.get("/<article_id>/diff")
+def diff(article_id):
+    """What changed from version a to version b."""
+    article, path = _article(article_id)
+    pair = inputs.validated(VersionPair, inputs.fields(request.args, {"a", "b"}))
+    a, b = (get_store().revisions.get(path, v) for v in (pair.a, pair.b))
+    return render_template("desk/diff.html", article=article, a=a, b=b,
+                           lines=unified_texts(a["text"], b["text"], f"version {a['version']}", f"version {b['version']}"))
+
+
+@bp.post("/<article_id>/versions/<int:version>/restore")
+def restore(article_id, version):
+    """Save an earlier version again, as the newest (nothing is lost: the versions after it stay)."""
+    article, path = _article(article_id)
+    store = get_store()
+    old = store.revisions.get(path, version)
+    latest = store.revisions.history(path)[0]
+    saved = store.revisions.save(path, old["text"], author=staff.actor(), base=latest["version"],
+                                 note=f"restored version {version}")
+    sync_now()
+    return redirect(url_for("desk_articles.versions", article_id=article.id, saved=saved["version"]))
+
+
+@api_bp.post("/articles/<article_id>/preview")
+def api_preview(article_id):
+    """The live preview: {"text": "..."} → {"html", "problems"}, rendered and checked as a save would be."""
+    _article_, path = _article(article_id)
+    given = inputs.validated(ArticleEdit, dict(inputs.json_body(), action="preview"))
+    return jsonify(_preview(given.text.replace("\r\n", "\n"), path))
