@@ -46,14 +46,15 @@ class Hit:
 class Results(list):
     """Ranked hits; the spelling correction that was searched as well (None when the query was fine); the rankings
     that were fused (`modes_used`: keyword, semantic) and, when semantic search was asked for but could not run,
-    why (`fallback`)."""
+    why (`fallback`); how many topics were found before the limit cut the list (`total`, for paging)."""
 
     def __init__(self, hits=(), suggestion: str | None = None, modes_used: tuple[str, ...] = (),
-                 fallback: str | None = None):
+                 fallback: str | None = None, total: int | None = None):
         super().__init__(hits)
         self.suggestion = suggestion
         self.modes_used = modes_used
         self.fallback = fallback
+        self.total = len(self) if total is None else total
 
 
 class Bridge:
@@ -117,10 +118,10 @@ class Searcher:
                 fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
         ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
         # An article removed since the index was built is skipped until the next `kb index`.
-        order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
+        found = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)]
         fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
-        hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in order]  # snippets: only those shown
-        return Results(hits, corrected, modes, fallback)
+        hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in found[:limit]]  # snippets: those shown
+        return Results(hits, corrected, modes, fallback, total=len(found))
 
     def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
         ranking: dict[str, int] = {}

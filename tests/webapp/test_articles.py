@@ -16,9 +16,12 @@ def test_article_page_has_body_translation_related_and_vote_form(en):
     assert "<script" not in page
 
 
-def test_topic_articles_link_to_their_category(en):
+def test_articles_link_to_their_software_and_kind_pages_with_breadcrumbs(en):
     page = text_of(en.get("/articles/plans-overview-en"))
-    assert re.search(r'href="/search\?q=[^"]*category=plan"', page)
+    assert 'href="/browse/kind/plan"' in page and 'href="/browse/software/plans"' in page
+    crumbs = page[page.index('class="breadcrumbs"'):].split("</nav>")[0]
+    assert re.findall(r'<a href="([^"]+)"', crumbs) == ["/", "/browse/software/plans"]
+    assert '<span aria-current="page">' in crumbs
 
 
 def test_vote_thanks_the_reader_and_is_counted(app, en):
