@@ -51,7 +51,7 @@ def results():
     return render_template("search/results.html", form=form, filters=_filters(counts), error=error, page=page,
                            pages=pages, hits=hits[(page - 1) * LIMIT:] if hits is not None else None,
                            first=(page - 1) * LIMIT + 1, total=hits.total if hits else 0, shown_max=PAGES * LIMIT,
-                           suggestion=hits.suggestion if hits else None), 400 if error else 200
+                           suggestion=hits.suggestion if hits else None, kinds=CATEGORIES), 400 if error else 200
 
 
 def _page(value: str) -> int:

@@ -114,3 +114,13 @@ def test_filter_choices_show_how_many_results_each_gives(en):
     assert counts["rdp"] > 0
     only_rdp = text_of(en.get("/search", query_string={"q": "port", "software": "rdp"}))
     assert f"{counts['rdp']} article" in only_rdp or f"of {counts['rdp']} articles" in only_rdp
+
+
+@pytest.mark.parametrize("query", ["asdkjh qwpoe", "best pizza recipe"])
+def test_a_nonsense_query_says_no_results_with_suggestions_and_is_logged_unanswered(app, en, query):
+    page = text_of(en.get("/search", query_string={"q": query}))
+    assert "No articles found" in page and "/go/" not in page
+    suggestions = page[page.index('class="no-results"'):]
+    assert 'href="/browse/kind/troubleshooting"' in suggestions
+    unanswered = {row["query"]: row for row in app.extensions["store"].logs.unanswered()}
+    assert unanswered[query]["no_results"] == 1
