@@ -124,3 +124,10 @@ def test_a_nonsense_query_says_no_results_with_suggestions_and_is_logged_unanswe
     assert 'href="/browse/kind/troubleshooting"' in suggestions
     unanswered = {row["query"]: row for row in app.extensions["store"].logs.unanswered()}
     assert unanswered[query]["no_results"] == 1
+
+
+def test_filters_are_folded_until_one_is_set(en):
+    plain = text_of(en.get("/search", query_string={"q": "port"}))
+    assert '<details class="filters-fold">' in plain
+    filtered = text_of(en.get("/search", query_string={"q": "port", "software": "rdp"}))
+    assert '<details class="filters-fold" open>' in filtered
