@@ -217,6 +217,21 @@ class Library:
         """The same topic in the other language."""
         return next((a for lang, a in self.by_key(article.translation_key).items() if lang != article.lang), None)
 
+    def topics(self, lang: str, software: str | None = None, category: str | None = None) -> list[Article]:
+        """Every topic once, in `lang` where it is written (else its other language), optionally of one software
+        or category, by title: the browse pages list all of them, not a search's first page."""
+        chosen: dict[str, Article] = {}
+        for a in self.articles.values():
+            if software and a.software != software or category and a.category != category:
+                continue
+            if a.translation_key not in chosen or a.lang == lang:
+                chosen[a.translation_key] = a
+        return sorted(chosen.values(), key=lambda a: a.title.casefold())
+
+    def recent(self, lang: str, limit: int) -> list[Article]:
+        """The most recently updated topics in `lang` (newest first; equal dates by title)."""
+        return sorted(self.topics(lang), key=lambda a: a.updated, reverse=True)[:limit]
+
     def related(self, article: Article) -> list[Article]:
         """Related topics, in the article's language where it exists."""
         found = []

@@ -23,6 +23,11 @@ from kb.search.spelling import Speller
 
 MODES = ("keyword", "semantic", "hybrid")
 RRF_K = 60
+# The relevance floor: a query of which no more than this share of words appears in any article ("asdkjh qwpoe",
+# "best pizza recipe") is unrelated to the library, and neither ranking is shown for it. An embedding model
+# places even gibberish near some passage, so the keyword side's vocabulary decides. Measured on the labelled
+# sets (README, Search): no expected hit is lost.
+KNOWN_FLOOR = 1 / 3
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -46,14 +51,17 @@ class Hit:
 class Results(list):
     """Ranked hits; the spelling correction that was searched as well (None when the query was fine); the rankings
     that were fused (`modes_used`: keyword, semantic) and, when semantic search was asked for but could not run,
-    why (`fallback`)."""
+    why (`fallback`); how many topics were found before the limit cut the list (`total`, for paging); whether the
+    query fell below the relevance floor (`unrelated`: only pinned topics, if any, are listed)."""
 
     def __init__(self, hits=(), suggestion: str | None = None, modes_used: tuple[str, ...] = (),
-                 fallback: str | None = None):
+                 fallback: str | None = None, total: int | None = None, unrelated: bool = False):
         super().__init__(hits)
         self.suggestion = suggestion
         self.modes_used = modes_used
         self.fallback = fallback
+        self.total = len(self) if total is None else total
+        self.unrelated = unrelated
 
 
 class Bridge:
@@ -107,6 +115,9 @@ class Searcher:
             query = f"{query} {corrected}"
         ranks: list[dict] = []
         snippets: dict = {}
+        unrelated = self.keyword.known_share(query) <= KNOWN_FLOOR
+        if unrelated:
+            modes = ()
         if "keyword" in modes:
             ranks.append(self._keyword(query, lang, software, category, snippets))
         if "semantic" in modes:
@@ -117,10 +128,10 @@ class Searcher:
                 fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
         ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
         # An article removed since the index was built is skipped until the next `kb index`.
-        order = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)][:limit]
+        found = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)]
         fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
-        hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in order]  # snippets: only those shown
-        return Results(hits, corrected, modes, fallback)
+        hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in found[:limit]]  # snippets: those shown
+        return Results(hits, corrected, modes, fallback, total=len(found), unrelated=unrelated)
 
     def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
         ranking: dict[str, int] = {}

@@ -75,6 +75,11 @@ class KeywordIndex(Protocol):
         """How many articles use `word` (lower-cased, unstemmed): the speller's vocabulary."""
         ...
 
+    def known_share(self, text: str) -> float:
+        """The share (0 to 1) of the query's distinct analysed words that some article has in a weighted field:
+        the relevance floor reads it (kb.search.hybrid.KNOWN_FLOOR). 0 for a query with no words."""
+        ...
+
     def words_near(self, word: str, max_distance: int) -> Iterable[str]:
         """Indexed words (unstemmed) within `max_distance` edits of `word`."""
         ...

@@ -166,6 +166,14 @@ class WhooshIndex:
                 last = token.pos
         return words
 
+    def known_share(self, text: str) -> float:
+        words = list(dict.fromkeys(self.analyzer.terms(text)))
+        if not words:
+            return 0.0
+        with self._searcher() as searcher:
+            known = [w for w in words if any(searcher.doc_frequency(f, w) for f in FIELD_WEIGHTS)]
+        return len(known) / len(words)
+
     def doc_frequency(self, word: str) -> int:
         with self._searcher() as searcher:
             return searcher.doc_frequency(SPELL_FIELD, word)

@@ -90,6 +90,14 @@ class Logs:
         return [{"kind": e.kind, "article_id": e.article_id, "ticket_number": e.ticket_number, "search_log_id": e.search_log_id,
                  "ask_log_id": e.ask_log_id, "created_at": e.created_at.isoformat()} for e in rows]
 
+    def most_opened(self, limit: int = 10) -> list[tuple[str, int]]:
+        """(article id, times opened from a result) of the most opened articles, most first: the popular articles."""
+        count = func.count().label("n")
+        query = select(Event.article_id, count).where(Event.kind == "click", Event.article_id.is_not(None)) \
+            .group_by(Event.article_id).order_by(count.desc(), Event.article_id).limit(max(1, limit))
+        with self.db.read.begin() as session:
+            return [(article_id, n) for article_id, n in session.execute(query).all()]
+
     def decisions(self, since: dt.datetime | None = None) -> list[dict]:
         """The decision log (oldest first), as a replay reads it."""
         query = select(AskLog).where(AskLog.input.is_not(None)).order_by(AskLog.id)

@@ -297,3 +297,40 @@ def test_the_field_weights_in_force_are_the_documented_ones(tmp_path):
     for field, weight in FIELD_WEIGHTS.items():
         assert scores[field] / scores["body"] == pytest.approx(weight, rel=1e-6), field
     index.close()
+
+
+@pytest.mark.parametrize("query", ["asdkjh qwpoe", "best pizza recipe", "hello world", "今天天气怎么样", "我想订一份外卖"])
+def test_a_query_whose_words_no_article_has_falls_below_the_relevance_floor(knowledge, query):
+    found = knowledge.search(query, mode="keyword", pinned=[])
+    assert found.unrelated and list(found) == [] and found.total == 0
+
+
+@pytest.mark.parametrize("query", ["ssh asdkjh", "permision denid", "双十一大促 想申请专家护航"])
+def test_a_query_with_enough_known_words_is_searched(knowledge, query):
+    found = knowledge.search(query, mode="keyword", pinned=[])
+    assert not found.unrelated and len(found) > 0
+
+
+def test_below_the_floor_the_rules_pinned_topics_still_come_first(knowledge):
+    found = knowledge.search("can you tune my JVM", mode="keyword")
+    assert found.unrelated and [h.key for h in found][:1] == ["plans-out-of-scope"]
+
+
+def test_gibberish_finds_nothing_by_meaning_either(semantic_knowledge):
+    found = semantic_knowledge.search("asdkjh qwpoe", mode="hybrid", pinned=[])
+    assert found.unrelated and list(found) == []
+
+
+def test_the_relevance_floor_drops_no_expected_topic_of_the_labelled_sets(knowledge, monkeypatch):
+    """Keyword mode on both labelled sets: every expected topic found without the floor is still found with it."""
+    items = [i for name in ("eval_queries.yaml", "holdout_queries.yaml") for i in load_queries(DATA / name)
+             if i.get("expected")]
+
+    def found():
+        return [bool(set(i["expected"]) & {h.key for h in knowledge.search(i["query"], limit=10, mode="keyword")})
+                for i in items]
+
+    with_floor = found()
+    monkeypatch.setattr("kb.search.hybrid.KNOWN_FLOOR", -1.0)
+    without_floor = found()
+    assert sum(without_floor) > 250 and with_floor == without_floor

@@ -13,12 +13,30 @@ def test_article_page_has_body_translation_related_and_vote_form(en):
     assert 'href="/articles/ssh-sshd-config-syntax-en"' in page
     assert 'action="/articles/ssh-host-keys-en/vote"' in page
     assert 'name="csrf_token"' in page
-    assert "<script" not in page
+    assert re.findall(r"<script[^>]*>", page) == ['<script src="/static/site.js" defer>']  # the site's own, no other
 
 
-def test_topic_articles_link_to_their_category(en):
+def test_reading_the_translation_switches_the_interface_language_too(en):
+    page = text_of(en.get("/articles/ssh-host-keys-en"))
+    link = re.search(r'href="([^"]+)" hreflang="zh"\s+lang="zh-CN">阅读中文版', page).group(1).replace("&amp;", "&")
+    response = en.get(link)
+    assert response.status_code == 302 and response.headers["Location"] == "/articles/ssh-host-keys-zh"
+    assert "lang=zh" in response.headers["Set-Cookie"]
+    assert '<html lang="zh-CN">' in text_of(en.get(response.headers["Location"]))
+
+
+def test_the_chosen_vote_is_pressed_and_the_other_is_not(en):
+    en.post("/articles/ssh-host-keys-en/vote", data={"helpful": "no"})
+    vote = text_of(en.get("/articles/ssh-host-keys-en")).split('id="vote"')[1]
+    assert 'value="no" aria-pressed="true"' in vote and 'value="yes" aria-pressed="false"' in vote
+
+
+def test_articles_link_to_their_software_and_kind_pages_with_breadcrumbs(en):
     page = text_of(en.get("/articles/plans-overview-en"))
-    assert re.search(r'href="/search\?q=[^"]*category=plan"', page)
+    assert 'href="/browse/kind/plan"' in page and 'href="/browse/software/plans"' in page
+    crumbs = page[page.index('class="breadcrumbs"'):].split("</nav>")[0]
+    assert re.findall(r'<a href="([^"]+)"', crumbs) == ["/", "/browse/software/plans"]
+    assert '<span aria-current="page">' in crumbs
 
 
 def test_vote_thanks_the_reader_and_is_counted(app, en):

@@ -87,3 +87,47 @@ def test_pages_refuse_control_characters_on_the_field(en, path, params, field):
 
 def test_click_on_a_missing_article_is_a_404(client):
     assert client.get("/go/no-such-article").status_code == 404
+
+
+def test_results_are_paged_with_the_total_count(en):
+    first = text_of(en.get("/search", query_string={"q": "connection refused port"}))
+    total = int(re.search(r"1–10 of (\d+) articles", first).group(1))
+    assert total > 10
+    assert 'href="/search?q=connection+refused+port&amp;page=2"' in first
+    second = text_of(en.get("/search", query_string={"q": "connection refused port", "page": "2"}))
+    assert f"11–{min(20, total)} of {total} articles" in second
+    ids = lambda page: re.findall(r'href="/go/([a-z0-9-]+)"', page)  # noqa: E731
+    assert ids(first) and ids(second) and not set(ids(first)) & set(ids(second))
+
+
+@pytest.mark.parametrize("page", ["0", "6", "x", "-1"])
+def test_a_page_out_of_range_is_a_field_error(en, page):
+    response = en.get("/search", query_string={"q": "ssh", "page": page})
+    assert response.status_code == 400
+    assert "Invalid page" in text_of(response) or "page" in text_of(response)
+
+
+def test_filter_choices_show_how_many_results_each_gives(en):
+    page = text_of(en.get("/search", query_string={"q": "port"}))
+    select = page[page.index('<select id="f-software"'):].split("</select>")[0]
+    counts = {value: int(n) for value, n in re.findall(r"<option value=\"([a-z_]+)\"[^>]*>[^<]*\((\d+)\)</option>", select)}
+    assert counts["rdp"] > 0
+    only_rdp = text_of(en.get("/search", query_string={"q": "port", "software": "rdp"}))
+    assert f"{counts['rdp']} article" in only_rdp or f"of {counts['rdp']} articles" in only_rdp
+
+
+@pytest.mark.parametrize("query", ["asdkjh qwpoe", "best pizza recipe"])
+def test_a_nonsense_query_says_no_results_with_suggestions_and_is_logged_unanswered(app, en, query):
+    page = text_of(en.get("/search", query_string={"q": query}))
+    assert "No articles found" in page and "/go/" not in page
+    suggestions = page[page.index('class="no-results"'):]
+    assert 'href="/browse/kind/troubleshooting"' in suggestions
+    unanswered = {row["query"]: row for row in app.extensions["store"].logs.unanswered()}
+    assert unanswered[query]["no_results"] == 1
+
+
+def test_filters_are_folded_until_one_is_set(en):
+    plain = text_of(en.get("/search", query_string={"q": "port"}))
+    assert '<details class="filters-fold">' in plain
+    filtered = text_of(en.get("/search", query_string={"q": "port", "software": "rdp"}))
+    assert '<details class="filters-fold" open>' in filtered
