@@ -121,6 +121,13 @@ class TantivyIndex:
             return tantivy.Query.boolean_query([(tantivy.Occur.Must, required), (tantivy.Occur.Must, anything)])
         return anything
 
+    def known_share(self, text: str) -> float:
+        words = list(dict.fromkeys(self.analyzer.terms(text)))
+        if not words:
+            return 0.0
+        known = [w for w in words if any(self.searcher.doc_freq(f, w) for f in _TEXT_FIELDS)]
+        return len(known) / len(words)
+
     def doc_frequency(self, word: str) -> int:
         return self.searcher.doc_freq(SPELL_FIELD, word)
 
