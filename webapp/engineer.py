@@ -1,5 +1,5 @@
 """The engineers' desk: sign-in and sign-out, questions the site could not answer, problems in rules and articles,
-and, for admins, the staff accounts and the audit log.
+and, for admins, the rules in force with their tests, the staff accounts and the audit log.
 
 These pages show what customers typed (hosts, addresses, error output), so each needs a staff account
 (webapp.desk.staff). Sign-ins are slowed per client (webapp.limits) and lock an account after
@@ -26,6 +26,7 @@ from kb.accounts import SignInRefused
 from kb.errors import Conflict
 from kb.errors import InvalidInput
 from kb.errors import NotFound
+from kb.rules.ruletests import run_rule_tests
 from kb.schemas import parse
 from webapp import inputs
 from webapp.desk import staff
@@ -140,6 +141,26 @@ def unlock_user():
     except NotFound:
         return _users_page({"field": "name", "message": _("There is no account with that name.")}, 404)
     return redirect(url_for("engineer.users"))
+
+
+@bp.get("/rules")
+@staff.needs("admin")
+def rules():
+    """The rules in force: what they hold, their problems at the last load, and the rule tests on demand."""
+    return _rules_page(None)
+
+
+@bp.post("/rules/test")
+@staff.needs("admin")
+def test_rules():
+    """Run the cases of rules/tests against the rules in force, as `kb rules test` does."""
+    kb = get_kb()
+    return _rules_page(run_rule_tests(kb.book, kb.rules_dir / "tests"))
+
+
+def _rules_page(report):
+    kb = get_kb()
+    return render_template("desk/rules.html", kb=kb, book=kb.book, problems=kb.rule_problems, report=report)
 
 
 @bp.get("/audit")

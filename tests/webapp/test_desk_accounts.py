@@ -1,6 +1,7 @@
 """Staff accounts on the desk: nobody anonymous reaches a staff page or the staff API, roles are enforced, failed
 sign-ins lock an account, and every change is in the audit log."""
 
+import re
 from urllib.parse import urlsplit
 
 import pytest
@@ -16,7 +17,8 @@ from tests.conftest import text_of
 TICKET = "/engineer/tickets/T20261123-XXXXXX"
 STAFF_PAGES = [("GET", "/engineer/unanswered"), ("GET", "/engineer/problems"), ("GET", "/engineer/users"),
                ("POST", "/engineer/users"), ("POST", "/engineer/users/role"), ("POST", "/engineer/users/unlock"),
-               ("GET", "/engineer/audit"), ("GET", "/engineer/tickets"), ("GET", TICKET), ("POST", f"{TICKET}/reply"),
+               ("GET", "/engineer/audit"), ("GET", "/engineer/rules"), ("POST", "/engineer/rules/test"),
+               ("GET", "/engineer/tickets"), ("GET", TICKET), ("POST", f"{TICKET}/reply"),
                ("POST", f"{TICKET}/status")]
 ARTICLE = "/engineer/articles/plans-overview-en"
 STAFF_PAGES += [("GET", "/engineer/articles"), ("GET", f"{ARTICLE}/edit"), ("POST", f"{ARTICLE}/edit"),
@@ -27,7 +29,8 @@ STAFF_API = [("GET", "/api/staff/tickets"), ("GET", "/api/staff/tickets/T2026112
              ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies"),
              ("POST", "/api/staff/articles/plans-overview-en/preview")]
 ADMIN_ONLY = [("GET", "/engineer/users"), ("POST", "/engineer/users"), ("POST", "/engineer/users/role"),
-              ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit")]
+              ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit"), ("GET", "/engineer/rules"),
+              ("POST", "/engineer/rules/test")]
 STAFF_BLUEPRINTS = ("engineer", "desk_tickets", "desk_api", "desk_articles", "desk_articles_api",
                     "desk_analytics")
 PUBLIC = {"engineer.login", "engineer.logout"}
@@ -70,7 +73,15 @@ def test_the_nav_shows_an_editor_only_what_the_role_opens(app, en):
     sign_in(app, en, "editor")
     page = text_of(en.get("/engineer/unanswered"))
     assert "Signed in as test-editor (editor)" in page
-    assert "/engineer/users" not in page and "/engineer/audit" not in page
+    assert "/engineer/users" not in page and "/engineer/audit" not in page and "/engineer/rules" not in page
+
+
+def test_an_admin_sees_the_rules_in_force_and_runs_their_tests(app, en, knowledge):
+    sign_in(app, en, "admin")
+    page = text_of(en.get("/engineer/rules"))
+    assert knowledge.book.fingerprint in page and "None: the rules in force are the files as they are." in page
+    report = text_of(en.post("/engineer/rules/test"))
+    assert re.search(r'<p class="rule-test-summary">\d+ passed, 0 failed</p>', report)
 
 
 def test_an_admin_adds_an_account_that_can_sign_in_and_the_audit_log_says_so(app, en):

@@ -56,7 +56,7 @@ def sign_in(page, name: str) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text("Tickets")
 
 
-def test_sign_in_and_out_and_an_editor_is_refused_the_admin_pages(context):
+def test_sign_in_and_out_and_an_editor_is_refused_the_rules_and_users_pages(context):
     page = context.new_page()
     page.goto("/engineer/users")
     expect(page).to_have_url(re.compile(r"/engineer/login\?next=/engineer/users$"))
@@ -66,9 +66,10 @@ def test_sign_in_and_out_and_an_editor_is_refused_the_admin_pages(context):
     expect(page.get_by_role("alert")).to_contain_text("That account name or password is not right.")
     sign_in(page, "li.wei")
     expect(page.locator(".signed-in")).to_have_text("Signed in as li.wei (editor)")
-    response = page.goto("/engineer/users")
-    assert response.status == 403
-    expect(page.locator("main")).to_contain_text("Your role does not open this page.")
+    for admin_page in ("/engineer/users", "/engineer/rules"):
+        response = page.goto(admin_page)
+        assert response.status == 403
+        expect(page.locator("main")).to_contain_text("Your role does not open this page.")
     page.goto("/engineer/tickets")
     page.get_by_role("button", name="Sign out").click()
     page.goto("/engineer/tickets")
