@@ -36,8 +36,12 @@ def focusable_code(html: str) -> Markup:
     """An article's sanitised HTML with each code block reachable by keyboard: a wide one scrolls sideways, so it
     gets tabindex=0 and, as a named region, a numbered label of its own (landmark names are unique on a page)."""
     count = itertools.count(1)
-    return Markup(_PRE.sub(lambda m: f'<pre tabindex="0" role="region" aria-label="'
-                                     f'{escape(_("Code example %(n)d", n=next(count)))}">', str(html)))
+
+    def labelled(_match) -> str:
+        label = _("Code example %(n)d", n=next(count))
+        return f'<pre tabindex="0" role="region" aria-label="{escape(label)}">'
+
+    return Markup(_PRE.sub(labelled, str(html)))
 
 
 @bp.get("/<article_id>")
