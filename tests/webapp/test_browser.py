@@ -282,3 +282,46 @@ def test_on_a_phone_the_filters_fold_and_the_plans_are_cards(phone):
 def test_on_a_desktop_the_filters_are_open(page):
     page.goto("/search?q=port")
     expect(page.get_by_label("Software")).to_be_visible()
+
+
+def test_the_ticket_form_suggests_articles_after_three_latin_letters_and_a_pause(page):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/search/suggest" in r.url else None)
+    page.goto("/tickets/new")
+    subject = page.get_by_label("Subject")
+    subject.press_sequentially("ss", delay=50)
+    page.wait_for_timeout(800)
+    assert asked == [] and page.locator("#subject-suggestions li").count() == 0
+    subject.press_sequentially("hd fails to start", delay=30)
+    expect(page.locator("#subject-suggestions li").first).to_be_visible()
+    assert len(asked) == 1  # one request after the pause, not one a keystroke
+    link = page.locator("#subject-suggestions a").first
+    expect(link).to_have_attribute("target", "_blank")
+    expect(page.locator("#subject-suggestions")).to_contain_text("These articles may already answer it")
+
+
+def test_the_ticket_form_suggests_from_two_chinese_characters(browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/tickets/new")
+        subject = page.get_by_label("主题")
+        subject.press_sequentially("防", delay=50)
+        page.wait_for_timeout(800)
+        assert page.locator("#subject-suggestions li").count() == 0
+        subject.press_sequentially("火墙", delay=50)
+        expect(page.locator("#subject-suggestions li").first).to_be_visible()
+        expect(page.locator("#subject-suggestions a").first).to_have_attribute("hreflang", "zh")
+    finally:
+        context.close()
+
+
+def test_the_ticket_form_files_without_javascript_as_before(page_without_js):
+    page = page_without_js
+    page.goto("/tickets/new")
+    page.get_by_label("Plan").select_option("S3")
+    page.get_by_label("Subject").fill("sshd fails to start")
+    page.get_by_label("Description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+    page.get_by_label("Contact").fill("ops@example.com")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".ticket-number")).to_have_text(re.compile(r"^T\d{8}-[0-9A-Z]{6}$"))
