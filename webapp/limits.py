@@ -13,7 +13,7 @@ from kb.settings import Settings
 
 # Which endpoints spend which budget (the settings name each budget's limit).
 BUDGETS = {
-    "search": ["search.results", "api.search"],
+    "search": ["search.results", "search.suggest", "api.search"],
     "ask": ["assistant.ask", "api.ask", "widget_api.answer"],
     "tickets": ["tickets.new", "api.create_ticket"],
     "votes": ["articles.vote"],

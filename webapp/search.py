@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from flask import Blueprint
+from flask import jsonify
 from flask import redirect
 from flask import render_template
 from flask import request
@@ -29,6 +30,7 @@ bp = Blueprint("search", __name__)
 LIMIT = 10  # results a page
 PAGES = MAX_LIMIT // LIMIT  # a search asks for at most MAX_LIMIT results, so this many pages
 COUNTED = 200  # results counted for the filters' numbers
+SUGGESTED = 5  # articles suggested while a ticket's subject is typed
 FIELDS = {"q", "software", "category", "page"}
 
 
@@ -79,6 +81,18 @@ def _filters(counts: dict[str, Counter] | None) -> dict[str, list]:
     software = sorted(((key, software_name(key)) for key in get_kb().book.catalog), key=lambda kv: kv[1].casefold())
     return {"software": [(key, label("software", key, name)) for key, name in software],
             "category": [(c, label("category", c, category_name(c))) for c in CATEGORIES]}
+
+
+@bp.get("/search/suggest")
+def suggest():
+    """Articles that may answer what is being typed (the ticket form asks as its subject is typed, static/suggest.js).
+
+    Not logged: a half-typed subject is not a search the customer made. Spends the search budget (webapp.limits)."""
+    data = inputs.fields(request.args, {"q"})
+    query = inputs.validated(SearchRequest, dict(data, limit=SUGGESTED))
+    hits = get_kb().search(query.q, lang=get_lang(), limit=SUGGESTED)
+    return jsonify({"results": [{"id": h.id, "title": h.title, "lang": h.lang, "url": url_for("articles.show", article_id=h.id),
+                                 "about": f"{software_name(h.software)} · {category_name(h.category)}"} for h in hits]})
 
 
 @bp.get("/go/<article_id>")

@@ -92,3 +92,11 @@ def test_missing_article_is_an_html_404_in_the_reader_language(client, en):
     assert response.status_code == 404
     assert "找不到您要的内容" in text_of(response)
     assert "We could not find what you asked for." in text_of(en.get("/articles/nope"))
+
+
+def test_code_blocks_are_reachable_by_keyboard_each_with_its_own_label(en, client):
+    page = text_of(en.get("/articles/ssh-host-keys-en"))
+    blocks = re.findall(r'<pre tabindex="0" role="region" aria-label="([^"]+)">', page)
+    assert len(blocks) > 1 and blocks == [f"Code example {n}" for n in range(1, len(blocks) + 1)]
+    assert "<pre>" not in page
+    assert '<pre tabindex="0" role="region" aria-label="代码示例 1">' in text_of(client.get("/articles/ssh-host-keys-zh"))

@@ -192,3 +192,135 @@ def test_a_return_link_opens_the_ticket_in_a_new_browser_without_the_token_reach
         assert not any(token in url for url in seen)
     finally:
         other.close()
+
+
+# --- help center: browsing, finish, accessibility (issue 17) ---------------------------------------------------------
+
+AXE = Path(__file__).resolve().parent / "vendor" / "axe.min.js"
+PAGES = ["/", "/search?q=sshd+fails+to+start", "/search?q=asdkjh+qwpoe", "/search?q=port&page=2",
+         "/browse/software/ssh", "/browse/kind/plan", "/browse/kind/onsite", "/articles/ssh-host-keys-en",
+         "/articles/ssh-host-keys-zh", "/articles/plans-overview-zh", "/assistant",
+         f"/assistant?question={OUT_OF_SCOPE}&plan=S3", "/assistant?question=我们是企业版，sshd+起不来了",
+         "/tickets/new", "/tickets/lookup", "/engineer/login", "/no-such-page"]
+
+
+def serious_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now, and any landmark without a name of its
+    own (axe calls those moderate)."""
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+        .map(v => ({id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map(n => n.target.join(" "))}))""")
+    return [v for v in found if v["impact"] in ("serious", "critical") or v["id"].startswith("landmark")]
+
+
+@pytest.fixture(params=["en-US", "zh-CN"])
+def audited(request, browser, base_url):
+    """A page in each language, its CSP relaxed so that the test can add axe (the site serves no such script)."""
+    context = browser.new_context(base_url=base_url, locale=request.param, bypass_csp=True)
+    context.set_default_timeout(30_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_axe_finds_no_serious_violation(audited, path):
+    audited.goto(path)
+    assert serious_violations(audited) == []
+
+
+def test_axe_on_a_filed_ticket_and_an_opened_trace_in_both_languages(audited):
+    audited.goto(f"/assistant?question={IN_SCOPE}&plan=S3")
+    audited.locator("details.trace summary").click()
+    assert serious_violations(audited) == []
+    audited.locator("form[action='/assistant/need-help'] button").click()
+    audited.locator("#f-description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+    audited.locator("#f-contact").fill("ops@example.com")
+    audited.locator(".ticket-form button[type=submit]").click()
+    expect(audited.locator(".ticket-number")).to_be_visible()
+    assert serious_violations(audited) == []
+
+
+def test_browse_from_home_to_an_article_and_back_by_the_breadcrumb(page):
+    page.goto("/")
+    page.get_by_role("link", name=re.compile("^Onsite service")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Onsite service")
+    first = page.locator(".article-list a").first
+    title = first.inner_text()
+    first.click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(title)
+    page.get_by_role("navigation", name="Breadcrumb").get_by_role("link", name="Onsite service").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Onsite service")
+    page.get_by_role("search", name="Search the help center").get_by_role("searchbox").fill("sshd fails to start")
+    page.keyboard.press("Enter")
+    expect(page.locator(".results h3 a").first).to_be_visible()
+
+
+def test_a_wide_code_block_takes_the_keyboard_focus_and_scrolls_with_the_arrow_keys(phone):
+    phone.goto("/articles/ssh-host-keys-en")
+    wide = phone.locator(".article-body pre").evaluate_all(
+        "blocks => blocks.findIndex(b => b.scrollWidth > b.clientWidth)")
+    assert wide >= 0
+    block = phone.get_by_role("region", name=f"Code example {wide + 1}")
+    block.focus()
+    expect(block).to_be_focused()
+    phone.keyboard.press("ArrowRight")
+    phone.wait_for_function("b => b.scrollLeft > 0", arg=block.element_handle())
+
+
+def test_on_a_phone_the_filters_fold_and_the_plans_are_cards(phone):
+    phone.goto("/search?q=port")
+    expect(phone.get_by_label("Software")).to_be_hidden()
+    phone.locator("details.filters-fold summary").click()
+    expect(phone.get_by_label("Software")).to_be_visible()
+    phone.goto("/")
+    card = phone.locator("table.plans tbody tr").first
+    assert card.evaluate("tr => getComputedStyle(tr).display") == "block"
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+
+
+def test_on_a_desktop_the_filters_are_open(page):
+    page.goto("/search?q=port")
+    expect(page.get_by_label("Software")).to_be_visible()
+
+
+def test_the_ticket_form_suggests_articles_after_three_latin_letters_and_a_pause(page):
+    asked = []
+    page.on("request", lambda r: asked.append(r.url) if "/search/suggest" in r.url else None)
+    page.goto("/tickets/new")
+    subject = page.get_by_label("Subject")
+    subject.press_sequentially("ss", delay=50)
+    page.wait_for_timeout(800)
+    assert asked == [] and page.locator("#subject-suggestions li").count() == 0
+    subject.press_sequentially("hd fails to start", delay=30)
+    expect(page.locator("#subject-suggestions li").first).to_be_visible()
+    assert len(asked) == 1  # one request after the pause, not one a keystroke
+    link = page.locator("#subject-suggestions a").first
+    expect(link).to_have_attribute("target", "_blank")
+    expect(page.locator("#subject-suggestions")).to_contain_text("These articles may already answer it")
+
+
+def test_the_ticket_form_suggests_from_two_chinese_characters(browser, base_url):
+    context = browser.new_context(base_url=base_url, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto("/tickets/new")
+        subject = page.get_by_label("主题")
+        subject.press_sequentially("防", delay=50)
+        page.wait_for_timeout(800)
+        assert page.locator("#subject-suggestions li").count() == 0
+        subject.press_sequentially("火墙", delay=50)
+        expect(page.locator("#subject-suggestions li").first).to_be_visible()
+        expect(page.locator("#subject-suggestions a").first).to_have_attribute("hreflang", "zh")
+    finally:
+        context.close()
+
+
+def test_the_ticket_form_files_without_javascript_as_before(page_without_js):
+    page = page_without_js
+    page.goto("/tickets/new")
+    page.get_by_label("Plan").select_option("S3")
+    page.get_by_label("Subject").fill("sshd fails to start")
+    page.get_by_label("Description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+    page.get_by_label("Contact").fill("ops@example.com")
+    page.get_by_role("button", name="Submit").click()
+    expect(page.locator(".ticket-number")).to_have_text(re.compile(r"^T\d{8}-[0-9A-Z]{6}$"))
