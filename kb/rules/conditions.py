@@ -108,6 +108,12 @@ def environment_effect(case, value, book) -> bool:
     return env is not None and _one_of(env.effect, value)
 
 
+@condition("environment")
+def environment_is(case, value, book) -> bool:
+    """Where the software runs is one of these lexicon environments (a control panel, a jump host, ...)."""
+    return _one_of(case.environment, value)
+
+
 @condition("work")
 def work_is(case, value, book) -> bool:
     """The question asks for one of these kinds of work (lexicon work_kinds)."""

@@ -45,6 +45,7 @@ class Intake:
         # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client).
         self.software = TermMatcher(
             [(a, ("catalog", row.key)) for row in book.catalog.values() for a in row.aliases + [row.key]]
+            + [(a, ("port", row.key)) for row in book.catalog.values() for a in row.port_aliases]
             + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.uncatalogued_software) for t in s.terms]
             + [(t, ("cloud", p.name)) for p in lex.cloud_products for t in p.terms]
             + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
@@ -81,7 +82,9 @@ class Intake:
         case.named_plans = self.plans.labels(norm)
         case.plan = case.named_plans[0] if case.named_plans else None
         clients = self._software(case, norm)
-        env = next((e for e in self.environments.found(norm) if (clients or not e.with_client)
+        # Naming the catalog's server product (FileZilla Server, vsftpd) puts the server in question, not a client.
+        client_only = clients and not self.products.find(norm)
+        env = next((e for e in self.environments.found(norm) if (client_only or not e.with_client)
                     and (not e.only_software or case.software in e.only_software)
                     and case.software not in e.not_software), None)
         case.environment = env and env.id
@@ -124,7 +127,8 @@ class Intake:
     def _software(self, case: Case, norm: str) -> list[str]:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
-        keys = [value for kind, value in labels if kind == "catalog"] or self._generic(norm)
+        keys = ([value for kind, value in labels if kind == "catalog"] or self._generic(norm)
+                or [value for kind, value in labels if kind == "port"])
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]

@@ -44,7 +44,8 @@ def term_pattern(term: str) -> re.Pattern:
     """The regular expression of one (normalized) term: its words, with word boundaries around ASCII ends."""
     body = r"\s*".join(re.escape(part) for part in term.split())
     head = r"(?<![a-z0-9_])" if re.match(r"[a-z0-9]", term) else ""
-    tail = r"(?![a-z0-9_])" if re.search(r"[a-z0-9]$", term) else ""
+    # A name joined to its version by an underscore (armbian_22.11) is still the name; chroot_local_user is not chroot.
+    tail = r"(?![a-z0-9]|_[a-z])" if re.search(r"[a-z0-9]$", term) else ""
     return re.compile(head + body + tail)
 
 

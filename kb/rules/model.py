@@ -254,6 +254,9 @@ class CatalogRow(Part):
     overrides: list[Id] = []
     name: Text
     aliases: list[Term]
+    # The row's port named as a port (22端口, 3389): it names the row only when no other row is named, since a
+    # firewall rule that opens port 22 is about the firewall.
+    port_aliases: list[Term] = []
     range: Text
     platforms: list[Platform] = Field(min_length=1)
     examples: list[Example] = Field(min_length=1)

@@ -78,3 +78,11 @@ def test_a_fault_level_implies_the_severity(book):
     assert case.severity == "degraded"
     assert "severity_from_fault_level" in {n.key for n in case.notes}
     assert intake_for(book).read("二级故障", severity="business_down").severity == "business_down"
+
+
+def test_a_name_joined_to_its_version_by_an_underscore_is_the_name():
+    from kb.rules.lexicon import TermMatcher
+
+    matcher = TermMatcher([("armbian", "device"), ("chroot", "sftp")])
+    assert matcher.labels("Armbian_22.11.0_Aml_s905l3a") == ["device"]
+    assert matcher.labels("chroot_local_user=YES") == []  # an option name is not the word it starts with
