@@ -49,7 +49,7 @@ class KnowledgeBase:
     """Rules, articles and search over three folders; safe to share between threads."""
 
     def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None,
-                 embedder: Embedder | str | None = "minilm", keyword_backend: str = "whoosh"):
+                 embedder: Embedder | str | None = "minilm", keyword_backend: str = registry.DEFAULT_KEYWORD):
         """`embedder` is an Embedder, the registry name of one (read from `model_path`, default its own model), or
         None for keyword-only search (no model, no torch); `keyword_backend` is a registry name
         (kb.search.registry)."""

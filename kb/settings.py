@@ -24,6 +24,8 @@ from pydantic_settings import NoDecode
 from pydantic_settings import PydanticBaseSettingsSource
 from pydantic_settings import SettingsConfigDict
 
+from kb.search.registry import DEFAULT_KEYWORD
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,7 +43,7 @@ class Settings(BaseSettings):
     database_url: str | None = Field(None, description="default: SQLite <instance_dir>/kb.sqlite3")
     embedder: str = Field("minilm", description="the embedding model by name (kb.search.embedders), or `none`")
     model_path: str | None = Field(None, description="a local model directory instead of the bundled one")
-    keyword_engine: str = Field("whoosh", description="the keyword search backend by name")
+    keyword_engine: str = Field(DEFAULT_KEYWORD, description="the keyword search backend by name: tantivy or whoosh")
     secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
     reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")

@@ -29,6 +29,7 @@ from kb.search.protocols import Embedder
 from kb.search.protocols import KeywordBackend
 from kb.search.protocols import KeywordDoc
 from kb.search.protocols import KeywordIndex
+from kb.search.registry import DEFAULT_KEYWORD
 from kb.search.registry import UnknownImplementation
 from kb.search.registry import embedder as make_embedder
 from kb.search.registry import keyword_backend
@@ -165,7 +166,7 @@ def test_the_configured_implementations_satisfy_the_protocols(semantic_knowledge
 
 def test_the_manifest_names_the_backend_the_analyzer_and_the_embedder(semantic_knowledge):
     manifest = semantic_knowledge.searcher().ix.manifest
-    assert manifest["keyword"] == {"backend": "whoosh"}
+    assert manifest["keyword"] == {"backend": DEFAULT_KEYWORD}
     assert manifest["embedder"] == {"name": semantic_knowledge.embedder.name, "dimension": 384}
     assert make_embedder("minilm").name == "all-MiniLM-L6-v2"  # not the bundled folder's name, "model"
     assert manifest["analyzer"]["fingerprint"] == semantic_knowledge.analyzer().fingerprint
@@ -271,7 +272,7 @@ def test_long_texts_give_short_fragments_joined_by_an_ellipsis(book):
 # ---------------------------------------------------------------- field weights
 
 
-def _weights_library(tmp_path):
+def _weights_library(tmp_path, name: str):
     """One document per field, each with the word `alpha` in that field only; every field of every document is
     three words long, so BM25F sees the same term frequency, length and idf in each field."""
     filler = iter(f"filler{chr(97 + i)}{chr(97 + j)}" for i in range(26) for j in range(26))
@@ -280,18 +281,19 @@ def _weights_library(tmp_path):
         text = {f: " ".join(["alpha" if f == target else next(filler), next(filler), next(filler)]) for f in FIELD_WEIGHTS}
         docs.append(KeywordDoc(target, target, "en", "ssh", "troubleshooting", text["title"], text["summary"],
                                (text["symptoms"],), tuple(text["tags"].split()), text["body"]))
-    backend = keyword_backend("whoosh")
+    backend = keyword_backend(name)
     analyzer = analyzer_for(())
     backend.build(docs, tmp_path, analyzer)
     return backend.open(tmp_path, analyzer)
 
 
-def test_the_field_weights_in_force_are_the_documented_ones(tmp_path):
+@pytest.mark.parametrize("backend", ["whoosh", "tantivy"])
+def test_the_field_weights_in_force_are_the_documented_ones(tmp_path, backend):
     """README: title 3, symptoms 2.5, tags 2, summary 1.5, body 1. They were applied twice (the schema's field_boost
     inside BM25's saturation, and the query's boost on top), so the weights in force were other ones."""
     documented = re.search(r"Field weights:\s+(.*?body [\d.]+)", (ROOT / "README.md").read_text(), re.S).group(1)
     assert {f: float(w) for f, w in re.findall(r"(\w+) ([\d.]+)", documented)} == dict(FIELD_WEIGHTS)
-    index = _weights_library(tmp_path)
+    index = _weights_library(tmp_path, backend)
     scores = {hit.id: hit.score for hit in index.search("alpha")}
     assert set(scores) == set(FIELD_WEIGHTS)
     for field, weight in FIELD_WEIGHTS.items():
