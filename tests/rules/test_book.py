@@ -1,3 +1,4 @@
+import re
 import shutil
 
 from click.testing import CliRunner
@@ -202,3 +203,12 @@ def test_an_edit_copied_in_with_an_older_time_is_still_picked_up(tmp_path):
     assert kb.refresh(min_interval=0)
     assert kb.fingerprint != served and kb.book.plans["S1"].response.by_severity["business_down"] == 10
     assert not kb.refresh(min_interval=0)  # nothing changed since
+
+
+def test_the_readme_lists_every_condition_the_rules_can_use():
+    from kb.rules.conditions import CONDITIONS
+    from tests.conftest import ROOT
+
+    table = (ROOT / "README.md").read_text(encoding="utf-8").split("Conditions (`kb/rules/conditions.py`):")[1]
+    table = table.split("Outcomes:")[0]
+    assert sorted(CONDITIONS) == sorted(re.findall(r"^\| `(\w+)` \|", table, re.M))
