@@ -57,7 +57,7 @@ def sites(knowledge, tmp_path_factory):
     folder = tmp_path_factory.mktemp("widget")
     with serving(None, "localhost") as allowed, serving(None, "localhost") as other:
         kb = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{folder / 'kb.sqlite3'}",
-                         "KB_INSTANCE_DIR": str(folder), "SECRET_KEY": "widget-tests",
+                         "KB_INSTANCE_DIR": str(folder), "SECRET_KEY": "widget-tests", "KB_RATE_LIMITS_ENABLED": False,
                          "KB_WIDGET_ORIGINS": f"http://localhost:{allowed.server_port}"})
         with serving(kb) as kb_server:
             kb_url = f"http://127.0.0.1:{kb_server.server_port}"
