@@ -154,7 +154,7 @@ def work_peers(library: Path, count: int) -> dict:
 
     from kb.search.index import passages
 
-    kb = _kb(library, Path(tempfile.mkdtemp()), "none")
+    kb = _kb(library, library.parent / "unbuilt-index", "none")  # only its library and analyzer are used
     analyzer = kb.analyzer()
     texts = [text for article in kb.library.articles.values() for text in passages(article)]
     docs = [" ".join(analyzer.terms(t)) for t in texts]

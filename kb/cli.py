@@ -202,7 +202,7 @@ def rules_replay_command(ctx, draft_dir, since, log_file, url, as_json):
         entries = [json.loads(line) for line in log_file if line.strip()]
         entries = [e for e in entries if since is None or dt.datetime.fromisoformat(e["created_at"]) >= since]
     else:
-        entries = _logged(settings, url, since)
+        entries = _logged(ctx, url, since)
     with tempfile.TemporaryDirectory() as unused_index:  # deciding needs no search index
         try:
             live = KnowledgeBase(settings.rules_dir, settings.articles_dir, unused_index, embedder=None)
@@ -244,7 +244,7 @@ def rules_case_from_log_command(ctx, log_id, expects, case_id, tests_file, url):
     from kb.rules.ruletests import check_case
 
     settings = ctx.obj["settings"]
-    entry = next((e for e in _logged(settings, url, None) if e["id"] == log_id), None)
+    entry = next(iter(_logged(ctx, url, log_id=log_id)), None)
     if entry is None:
         raise click.ClickException(f"no logged answer #{log_id}")
     expect = {}
@@ -264,15 +264,10 @@ def rules_case_from_log_command(ctx, log_id, expects, case_id, tests_file, url):
     click.echo("the live rules pass it" if not mismatches else "the live rules fail it: " + "; ".join(mismatches))
 
 
-def _logged(settings, url, since) -> list[dict]:
-    """The database's decision log, oldest first."""
-    from kb.store import Store
-
-    store = Store(url or settings.database)
-    try:
-        return store.logs.decisions(since)
-    finally:
-        store.close()
+def _logged(ctx, url, since=None, log_id=None) -> list[dict]:
+    """The database's decision log, oldest first (or the one answer `log_id`)."""
+    with _store(ctx, url) as store:
+        return store.logs.decisions(since, log_id)
 
 
 def _knowledge(ctx):
@@ -424,10 +419,10 @@ def db_upgrade_command(ctx, url):
 @db_group.command("export-log")
 @click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
 @click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Only questions logged since (UTC).")
-def db_export_log_command(url, since):
+@click.pass_context
+def db_export_log_command(ctx, url, since):
     """Print the decision log as JSON lines, for `kb rules replay --log` on another machine (CI, a branch)."""
-    settings = click.get_current_context().obj["settings"]
-    for entry in _logged(settings, url, since.replace(tzinfo=ZoneInfo("UTC")) if since else None):
+    for entry in _logged(ctx, url, since.replace(tzinfo=ZoneInfo("UTC")) if since else None):
         click.echo(_dump(entry))
 
 

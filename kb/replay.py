@@ -78,14 +78,14 @@ def add_case(tests_file: Path, case: dict) -> None:
     if not text.endswith("\n"):
         text += "\n"
     block = yaml.safe_dump([case], allow_unicode=True, sort_keys=False, width=120)
-    draft = tests_file.with_name(f".{tests_file.name}.draft")  # not *.yaml: never read as a test file
-    with tempfile.TemporaryDirectory() as folder:
-        check = Path(folder) / tests_file.name
-        check.write_text(text + "".join(f"  {line}\n" for line in block.splitlines()), encoding="utf-8")
+    text += "".join(f"  {line}\n" for line in block.splitlines())
+    with tempfile.TemporaryDirectory() as folder:  # checked alone, where nothing else is read
+        (Path(folder) / tests_file.name).write_text(text, encoding="utf-8")
         ids = [c["id"] for c in load_cases(Path(folder))]
-        if ids.count(case["id"]) > 1:
-            raise ValueError(f"{tests_file} already has a case `{case['id']}`")
-        draft.write_text(check.read_text(encoding="utf-8"), encoding="utf-8")
+    if ids.count(case["id"]) > 1:
+        raise ValueError(f"{tests_file} already has a case `{case['id']}`")
+    draft = tests_file.with_name(f".{tests_file.name}.draft")  # not *.yaml: never read as a test file
+    draft.write_text(text, encoding="utf-8")
     os.replace(draft, tests_file)
 
 

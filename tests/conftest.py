@@ -17,6 +17,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.rules.book import load_rulebook  # noqa: E402
+from kb.search.registry import DEFAULT_KEYWORD  # noqa: E402
 from kb.search.registry import embedder as make_embedder  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -96,7 +97,10 @@ def knowledge(tmp_path_factory):
 
 @pytest.fixture(scope="session", params=["whoosh", "tantivy"])
 def each_keyword_backend(request, tmp_path_factory):
-    """A keyword-only KnowledgeBase on each keyword backend: the keyword search tests run on both."""
+    """A keyword-only KnowledgeBase on each keyword backend: the keyword search tests run on both (the default
+    backend's is the `knowledge` fixture itself, built once)."""
+    if request.param == DEFAULT_KEYWORD:
+        return request.getfixturevalue("knowledge")
     kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp(f"{request.param}-index"), embedder=None,
                        keyword_backend=request.param)
     kb.build_index()

@@ -14,6 +14,8 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from rapidfuzz.distance import Levenshtein
 
+from kb.search.protocols import FIELD_WEIGHTS
+
 # A plain English word of five or more letters; not part of a file name, option or error code. Shorter
 # words (bake, cake) are a letter away from too many real ones (make, case) for a guess to help.
 _WORD = re.compile(r"(?<![\w.\-])[A-Za-z][a-z]{4,}(?![\w\-]|\.\w)")
@@ -74,6 +76,15 @@ def words_near(word: str, vocabulary: list[str], max_distance: int) -> list[str]
     search's time on the shipped library)."""
     found = process.extract(word, vocabulary, scorer=Levenshtein.distance, score_cutoff=max_distance, limit=None)
     return [term for term, _distance, _index in found]
+
+
+def known_share(words: list[str], frequency) -> float:
+    """The share of the distinct analysed `words` that some article has in a weighted field, `frequency(field, word)`
+    being the index's document frequency: what KeywordIndex.known_share answers, on any backend."""
+    distinct = list(dict.fromkeys(words))
+    if not distinct:
+        return 0.0
+    return sum(any(frequency(f, w) for f in FIELD_WEIGHTS) for w in distinct) / len(distinct)
 
 
 def rule_words(book) -> set[str]:

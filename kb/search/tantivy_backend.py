@@ -22,6 +22,7 @@ from kb.search.protocols import FIELD_WEIGHTS
 from kb.search.protocols import PHRASE_SLOP
 from kb.search.protocols import KeywordDoc
 from kb.search.protocols import KeywordHit
+from kb.search.spelling import known_share
 from kb.search.spelling import words_near
 
 SPELL_FIELD = "spell"
@@ -122,11 +123,7 @@ class TantivyIndex:
         return anything
 
     def known_share(self, text: str) -> float:
-        words = list(dict.fromkeys(self.analyzer.terms(text)))
-        if not words:
-            return 0.0
-        known = [w for w in words if any(self.searcher.doc_freq(f, w) for f in _TEXT_FIELDS)]
-        return len(known) / len(words)
+        return known_share(self.analyzer.terms(text), self.searcher.doc_freq)
 
     def doc_frequency(self, word: str) -> int:
         return self.searcher.doc_freq(SPELL_FIELD, word)

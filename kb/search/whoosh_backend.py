@@ -29,6 +29,7 @@ from kb.search.protocols import FIELD_WEIGHTS
 from kb.search.protocols import PHRASE_SLOP
 from kb.search.protocols import KeywordDoc
 from kb.search.protocols import KeywordHit
+from kb.search.spelling import known_share
 from kb.search.spelling import words_near
 
 SPELL_FIELD = "spell_body"  # whoosh's unstemmed copy of the body (TEXT(spelling=True) with a stemming analyzer)
@@ -167,12 +168,8 @@ class WhooshIndex:
         return words
 
     def known_share(self, text: str) -> float:
-        words = list(dict.fromkeys(self.analyzer.terms(text)))
-        if not words:
-            return 0.0
         with self._searcher() as searcher:
-            known = [w for w in words if any(searcher.doc_frequency(f, w) for f in FIELD_WEIGHTS)]
-        return len(known) / len(words)
+            return known_share(self.analyzer.terms(text), searcher.doc_frequency)
 
     def doc_frequency(self, word: str) -> int:
         with self._searcher() as searcher:

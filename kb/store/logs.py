@@ -98,11 +98,13 @@ class Logs:
         with self.db.read.begin() as session:
             return [(article_id, n) for article_id, n in session.execute(query).all()]
 
-    def decisions(self, since: dt.datetime | None = None) -> list[dict]:
-        """The decision log (oldest first), as a replay reads it."""
+    def decisions(self, since: dt.datetime | None = None, log_id: int | None = None) -> list[dict]:
+        """The decision log (oldest first), as a replay reads it; or the one answer `log_id`."""
         query = select(AskLog).where(AskLog.input.is_not(None)).order_by(AskLog.id)
         if since is not None:
             query = query.where(AskLog.created_at >= since)
+        if log_id is not None:
+            query = query.where(AskLog.id == log_id)
         with self.db.read.begin() as session:
             rows = session.scalars(query).all()
         return [{"id": r.id, "conversation": r.conversation, "input": r.input, "fingerprint": r.fingerprint,
