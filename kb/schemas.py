@@ -8,6 +8,7 @@ Every error becomes an InvalidInput with codes and parameters (kb.errors.REASONS
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from typing import Annotated
@@ -128,6 +129,17 @@ def Integer(low: int, high: int):  # noqa: N802 - a type factory
     return Annotated[int, Field(ge=low, le=high), BeforeValidator(_integer(low, high))]
 
 
+def _moment(value):
+    # pydantic reads a number as a Unix timestamp; the description promises an ISO 8601 string, so only that is read
+    if value is not None and not isinstance(value, str | dt.datetime):
+        raise _error("not_datetime")
+    return value
+
+
+# A date and time with its UTC offset: an ISO 8601 string (or, from Python callers, an aware datetime).
+Moment = Annotated[AwareDatetime, BeforeValidator(_moment)]
+
+
 def _one_of(choices):
     def check(value):
         if value is None or isinstance(value, str) and not value.strip():
@@ -230,7 +242,7 @@ class AskRequest(Request):
     severity: Optional(BookChoice("severities")) = None
     onsite: OnsiteRequest | None = None
     lang: Optional(Lang) = None
-    reported_at: AwareDatetime | None = None
+    reported_at: Moment | None = None
     conversation: Optional(Conversation) = None
     # What the customer adds when the answer asks for it (DecisionView.missing): these win over what the text says.
     software: Optional(BookChoice("catalog")) = None

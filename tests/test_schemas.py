@@ -82,3 +82,9 @@ def test_onsite_contract_is_nested_and_checked_against_the_rule_book(book):
 def test_a_reported_time_must_carry_its_offset(book):
     assert errors(book, AskRequest, {"question": "x", "reported_at": "2026-12-03T10:00:00"}) == [("reported_at", "not_datetime")]
     assert parse(AskRequest, {"question": "x", "reported_at": "2026-12-03T10:00:00+08:00"}, book).reported_at.utcoffset()
+
+
+@pytest.mark.parametrize("number", [2633590, 1.5e9, True])
+def test_a_number_is_not_a_reported_time(book, number):
+    """pydantic would read a number as a Unix timestamp; the API description promises an ISO 8601 string only."""
+    assert errors(book, AskRequest, {"question": "x", "reported_at": number}) == [("reported_at", "not_datetime")]
