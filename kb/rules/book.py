@@ -12,13 +12,14 @@ from kb.errors import Problem
 from kb.errors import RuleError
 from kb.rules import model as m
 from kb.rules.conditions import CONDITIONS
+from kb.rules.sources import SourceNames
 from kb.rules.text import MESSAGE_KEYS
 from kb.yamlfile import YAMLProblem
 from kb.yamlfile import line_of
 from kb.yamlfile import parse_yaml
 
-SINGLE_KINDS = ("plans", "severities", "channels", "scope", "catalog", "onsite", "calendar", "messages")
-REQUIRED_KINDS = SINGLE_KINDS + ("decisions", "lexicon")
+SINGLE_KINDS = ("plans", "severities", "channels", "scope", "catalog", "onsite", "calendar", "messages", "sources")
+REQUIRED_KINDS = SINGLE_KINDS[:-1] + ("decisions", "lexicon")  # without English source names, sources show in Chinese
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +49,7 @@ class RuleBook:
     lexicon: m.Lexicon
     glossary: list[m.GlossaryTerm]
     messages: dict[str, m.Text]
+    sources: SourceNames
     fingerprint: str
 
     def channel(self, channel_id: str | None) -> m.Channel | None:
@@ -198,6 +200,7 @@ def _index(docs, fingerprint: str) -> RuleBook:
         lexicon=lexicon,
         glossary=[t for _p, _d, doc in docs.get("glossary", []) for t in doc.terms],
         messages=_one(docs, "messages").messages,
+        sources=SourceNames(_one(docs, "sources").names if "sources" in docs else {}),
         fingerprint=fingerprint,
     )
 
@@ -254,6 +257,8 @@ def _cross_check(book: RuleBook, docs) -> list[Problem]:
     _check_onsite(check, book)
     _check_lexicon(check, book)
     _check_decisions(check, book)
+    if "sources" in docs:
+        _check_sources(check, book)
     missing = sorted(set(MESSAGE_KEYS) - set(book.messages))
     if missing:
         check.bad("messages", ["messages"], f"messages the code uses are missing: {', '.join(missing)}")
@@ -264,6 +269,29 @@ def _unique(check: _Checker, kind: str, path: list, ids: list[str], what: str) -
     for i, value in enumerate(ids):
         if ids.index(value) != i:
             check.bad(kind, path + [i], f"duplicate {what} `{value}`")
+
+
+def _check_sources(check: _Checker, book: RuleBook) -> None:
+    """Every citation reads in English once its headings are translated (each problem at the citation's line)."""
+    for kind, found in check.docs.items():
+        for index, (_where, data, _doc) in enumerate(found):
+            for path, source in _citations(data):
+                if book.sources.english(source) is None:
+                    check.bad(kind, path, f"source `{source}` has headings with no English name in the sources file",
+                              index)
+
+
+def _citations(data, path=()):
+    """(path, text) of every `source:` or `*_source:` value in a rule file's data."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if isinstance(value, str) and (key == "source" or str(key).endswith("_source")):
+                yield [*path, key], value
+            else:
+                yield from _citations(value, (*path, key))
+    elif isinstance(data, list):
+        for i, value in enumerate(data):
+            yield from _citations(value, (*path, i))
 
 
 def _check_catalog(check: _Checker, book: RuleBook) -> None:

@@ -638,6 +638,14 @@ class GlossaryFile(Part):
     terms: list[GlossaryTerm] = Field(min_length=1)
 
 
+class SourcesFile(Part):
+    """The English names of the source documents' headings (kb.rules.sources)."""
+
+    kind: Literal["sources"]
+    source: Source | None = None
+    names: dict[NonEmpty, NonEmpty] = Field(min_length=1)
+
+
 class MessagesFile(Part):
     kind: Literal["messages"]
     source: Source | None = None
@@ -673,6 +681,7 @@ class RuleTestsFile(Part):
 FILES: dict[str, type[Part]] = {
     "plans": PlansFile, "severities": SeveritiesFile, "channels": ChannelsFile, "scope": ScopeFile,
     "catalog": CatalogFile, "onsite": OnsiteFile, "calendar": CalendarFile, "decisions": DecisionsFile,
-    "lexicon": Lexicon, "glossary": GlossaryFile, "messages": MessagesFile, "rule_tests": RuleTestsFile,
+    "lexicon": Lexicon, "glossary": GlossaryFile, "messages": MessagesFile, "sources": SourcesFile,
+    "rule_tests": RuleTestsFile,
 }
 

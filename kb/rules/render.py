@@ -22,6 +22,9 @@ class Renderer:
     def text(self, value) -> str:
         return render(self.book.messages, value, self.lang)
 
+    def cite(self, source: str) -> dict:
+        return self.book.sources.cite(source, self.lang)
+
     def decision(self, d: Decision) -> v.DecisionView:
         """The whole decision in this language, every text rendered and every time in ISO 8601 with its offset."""
         book = self.book
@@ -38,7 +41,7 @@ class Renderer:
             channels=[self.channel(offer) for offer in d.channels],
             alternatives=[self.alternative(a) for a in d.alternatives],
             prerequisites=[self.quoted(book.prerequisites[p]) for p in d.prerequisites],
-            facts=[v.FactView(id=f.id, text=self.text(f.text), source=f.source) for f in d.facts],
+            facts=[v.FactView(id=f.id, text=self.text(f.text), **self.cite(f.source)) for f in d.facts],
             articles=list(d.articles), onsite=self.onsite(d.onsite) if d.onsite else None,
             notes=[self.text(n) for n in d.notes], conflicts=d.conflicts, software=d.case.software,
             activity=d.case.activity, case=case, rules=[self.step(s) for s in d.trace],
@@ -63,10 +66,10 @@ class Renderer:
                              choices=[v.NamedView(id=c, name=self.text(names(c))) for c in missing.choices])
 
     def quoted(self, clause) -> v.ClauseView:
-        return v.ClauseView(id=clause.id, text=self.text(clause.text), source=clause.source)
+        return v.ClauseView(id=clause.id, text=self.text(clause.text), **self.cite(clause.source))
 
     def step(self, step: Step) -> v.StepView:
-        return v.StepView(id=step.id, kind=step.kind, source=step.source, reason=self.text(step.reason),
+        return v.StepView(id=step.id, kind=step.kind, **self.cite(step.source), reason=self.text(step.reason),
                           outcome=step.outcome, priority=step.priority)
 
     def channel(self, offer: ChannelOffer) -> v.ChannelView:
@@ -75,12 +78,12 @@ class Renderer:
         notes = [n for n in (ch.response_note, ch.customers if offer.paid else None, ch.note) if n]
         return v.ChannelView(id=ch.id, name=self.text(ch.name), how=self.text(ch.how),
                              hours=self.text(ch.hours) if ch.hours is not None else None,
-                             why=self.text(self.book.purposes[offer.purpose].why), paid=offer.paid, source=ch.source,
+                             why=self.text(self.book.purposes[offer.purpose].why), paid=offer.paid, **self.cite(ch.source),
                              note=self.text(Joined(tuple(notes), "clause_separator")) if notes else None)
 
     def alternative(self, alt_id: str) -> v.AlternativeView:
         alt = self.book.alternatives[alt_id]
-        return v.AlternativeView(id=alt.id, name=self.text(alt.name), how=self.text(alt.how), source=alt.source)
+        return v.AlternativeView(id=alt.id, name=self.text(alt.name), how=self.text(alt.how), **self.cite(alt.source))
 
     def onsite(self, o: OnsiteAnswer) -> v.OnsiteView:
         iso = lambda moment: moment.isoformat() if moment else None  # noqa: E731
@@ -93,7 +96,7 @@ class Renderer:
             reported_day=o.reported_day.to_dict(), next_service_window=iso(o.next_service_window),
             skipped_days=[day.to_dict() for day in o.skipped_days],
             service_hours=v.ServiceHoursView(days=hours.days, start=hours.start, end=hours.end, timezone=hours.timezone),
-            source=o.source)
+            **self.cite(o.source))
 
 
 def render_decision(book, decision: Decision, lang: str) -> v.DecisionView:

@@ -19,10 +19,17 @@ class View(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
-class ClauseView(View):
+class Cited(View):
+    """A part of the answer with the document heading it comes from, in the reader's language; an English
+    citation carries the Chinese original, which binds."""
+
+    source: str
+    source_original: str | None = Field(default=None, exclude_if=lambda v: v is None)
+
+
+class ClauseView(Cited):
     id: str
     text: str
-    source: str
 
 
 class NamedView(View):
@@ -34,24 +41,21 @@ class SeverityView(NamedView):
     assumed: bool
 
 
-class ChannelView(NamedView):
+class ChannelView(NamedView, Cited):
     how: str
     hours: str | None
     why: str
     paid: bool
-    source: str
     note: str | None = Field(default=None, exclude_if=lambda v: v is None)  # response, purchase and other notes
 
 
-class AlternativeView(NamedView):
+class AlternativeView(NamedView, Cited):
     how: str
-    source: str
 
 
-class FactView(View):
+class FactView(Cited):
     id: str
     text: str
-    source: str
 
 
 class DayView(View):
@@ -69,7 +73,7 @@ class ServiceHoursView(View):
     timezone: str
 
 
-class OnsiteView(View):
+class OnsiteView(Cited):
     mode: str
     scope: Scope
     in_service_hours: bool
@@ -84,15 +88,13 @@ class OnsiteView(View):
     next_service_window: str | None
     skipped_days: list[DayView]
     service_hours: ServiceHoursView
-    source: str
 
 
-class StepView(View):
+class StepView(Cited):
     """One line of the rule trace."""
 
     id: str
     kind: Literal["rule", "fact"]
-    source: str
     reason: str
     outcome: dict[str, Any]
     priority: int | None = Field(default=None, exclude_if=lambda v: v is None)  # rules only

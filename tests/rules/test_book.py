@@ -212,3 +212,34 @@ def test_the_readme_lists_every_condition_the_rules_can_use():
     table = (ROOT / "README.md").read_text(encoding="utf-8").split("Conditions (`kb/rules/conditions.py`):")[1]
     table = table.split("Outcomes:")[0]
     assert sorted(CONDITIONS) == sorted(re.findall(r"^\| `(\w+)` \|", table, re.M))
+
+
+def test_every_citation_reads_in_english_with_its_chinese_original(book):
+    from kb.rules.render import render_decision
+
+    assert book.sources.english("服务计划说明书 / 服务范围包含 / 配置或使用") == \
+        "Service plan description / Scope of service: included / Configuration or use"
+    heading = "服务计划说明书 / 支持渠道"
+    assert book.sources.cite(heading, "zh") == {"source": heading, "source_original": None}
+    assert book.sources.cite("our own wording (not from the seeds)", "en")["source_original"] is None
+    from kb.rules.engine import decide
+    from kb.rules.intake import Intake
+    case = Intake(book).read("sshd won't start on my server", plan="S2")
+    view = render_decision(book, decide(book, case), "en")
+    cited = [view.clause, *view.rules, *view.channels]
+    assert all(c.source_original and not re.search("[\u4e00-\u9fff]", c.source) for c in cited)
+
+
+def test_a_citation_with_an_untranslated_heading_is_reported_at_its_line(tmp_path):
+    rules = copy_rules(tmp_path)
+    scope = rules / "scope.yaml"
+    lines = scope.read_text(encoding="utf-8").splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("source: 服务计划说明书 / 服务范围包含"))
+    lines[at] = lines[at].split("source:")[0] + "source: 服务计划说明书 / 新的一节"
+    scope.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        assert [(p.path.endswith("scope.yaml"), p.line) for p in exc.problems if "新的一节" in p.message] == [(True, at + 1)]
+    else:
+        raise AssertionError("a citation with no English name was accepted")

@@ -39,7 +39,9 @@ def test_the_english_answer_quotes_the_clause_in_english_with_the_chinese_origin
     original = clause[clause.index('<details class="original">'):]
     quoted = [c for c in book.clauses.values() if c.text.en.replace("'", "&#39;") in clause]
     assert quoted and quoted[0].text.zh in original and "Chinese original" in original
-    assert '<cite lang="zh-CN">' in clause
+    # the heading it comes from is cited in English, the Chinese heading (which binds) beside the original wording
+    assert f'<cite lang="en">{book.sources.english(quoted[0].source)}</cite>' in clause
+    assert quoted[0].source in original
 
 
 def test_the_chinese_answer_uses_full_width_punctuation(client):
