@@ -309,6 +309,9 @@ class HitView(Response):
 
 class SearchResponse(Response):
     results: list[HitView]
+    total: int = Field(ge=0, description="How many articles matched before `limit` cut the list (for paging).")
+    unrelated: bool = Field(description="The query matched nothing well enough (below the relevance floor): "
+                            "`results` is empty, or only the articles the rules pin; show \"no results\".")
     suggestion: str | None = Field(description="The query with English typos corrected, also searched; null if none.")
     conversation: str = Field(description="Send it with later events (a click) and questions of the same visit.")
 

@@ -80,8 +80,9 @@ def search():
     """Ranked articles for a query in the request's language (lang, then cookie, then Accept-Language)."""
     query = inputs.validated(SearchRequest, inputs.fields(request.args))
     found = get_service().search(query, _lang(query.lang))
-    return SearchResponse(results=[HitView(**h.to_dict()) for h in found.hits], suggestion=found.hits.suggestion,
-                          conversation=found.conversation).model_dump(mode="json")
+    hits = found.hits
+    return SearchResponse(results=[HitView(**h.to_dict()) for h in hits], total=hits.total, unrelated=hits.unrelated,
+                          suggestion=hits.suggestion, conversation=found.conversation).model_dump(mode="json")
 
 
 @bp.post("/v1/ask")

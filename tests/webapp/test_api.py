@@ -34,6 +34,14 @@ def test_search_returns_hits_and_its_conversation(client):
     assert all(h["lang"] == "en" for h in data["results"])
 
 
+def test_search_says_how_many_matched_and_when_nothing_is_related(client):
+    """A client pages with the total, and tells "no results" from ten weak ones by `unrelated`."""
+    few = client.get("/api/v1/search", query_string={"q": "ssh", "lang": "en", "limit": 2}).json
+    assert len(few["results"]) == 2 and few["total"] > 2 and few["unrelated"] is False
+    nonsense = client.get("/api/v1/search", query_string={"q": "asdkjh qwpoe zzxv", "lang": "en"}).json
+    assert nonsense["unrelated"] is True and nonsense["total"] == len(nonsense["results"]) == 0
+
+
 def test_search_corrects_english_typos_and_says_so(client):
     data = client.get("/api/v1/search", query_string={"q": "remot dekstop conection refused", "lang": "en"}).json
     assert data["suggestion"] == "remote desktop connection refused"
