@@ -54,7 +54,7 @@ class Outcome:
     seconds: float = 0.0
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -70,7 +70,7 @@ def _post(url: str, body: dict, headers: dict) -> tuple[int, dict]:
         return exc.code, json.loads(exc.read() or b"{}")
 
 
-def _wait_ready(base: str, server: subprocess.Popen, seconds: float = 90) -> None:
+def wait_ready(base: str, server: subprocess.Popen, seconds: float = 90) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -90,7 +90,7 @@ def _workers(master: int) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def _start(folder: Path, database: str, port: int, **settings: str) -> subprocess.Popen:
+def serve(folder: Path, database: str, port: int, **settings: str) -> subprocess.Popen:
     """gunicorn with two workers; `settings` are KB_* names, or budgets by name (tickets="600/minute").
 
     Its log goes to a file: a pipe nobody reads fills up after some 64 KB and then blocks every worker mid-request."""
@@ -105,7 +105,7 @@ def _start(folder: Path, database: str, port: int, **settings: str) -> subproces
     return server
 
 
-def _stop(server: subprocess.Popen) -> None:
+def stop(server: subprocess.Popen) -> None:
     server.terminate()
     try:
         server.wait(timeout=30)
@@ -130,12 +130,12 @@ def run(database: str, tickets: int = 200, clients: int = 50, tries: int = 3, fl
         store.upgrade()
         folder = Path(tmp)
         KnowledgeBase(ROOT / "rules", ROOT / "articles", folder / "index", embedder=None).build_index()
-        port = _free_port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
-        server = _start(folder, database, port, tickets=f"{tickets * tries * 2}/minute")
+        server = serve(folder, database, port, tickets=f"{tickets * tries * 2}/minute")
         lock = threading.Lock()
         try:
-            _wait_ready(base, server)
+            wait_ready(base, server)
             keys = [f"load-{secrets.token_hex(8)}" for _ in range(tickets)]
 
             def file(key: str) -> None:
@@ -172,19 +172,19 @@ def run(database: str, tickets: int = 200, clients: int = 50, tries: int = 3, fl
             outcome.ticket_seconds = round(time.monotonic() - load_started, 1)
             killer.join()
         finally:
-            _stop(server)
+            stop(server)
 
         # The flood: the assistant's normal per-client budget, from one address.
-        server = _start(folder, database, port, **({"KB_RATE_LIMIT_STORAGE": limit_storage} if limit_storage else {}))
+        server = serve(folder, database, port, **({"KB_RATE_LIMIT_STORAGE": limit_storage} if limit_storage else {}))
         try:
-            _wait_ready(base, server)
+            wait_ready(base, server)
             for i in range(flood):
                 status, _ = _post(base + "/api/v1/ask", {"question": f"sshd fails to start {i}", "plan": "S3"}, {})
                 outcome.flood_sent += 1
                 outcome.flood_refused += status == 429
                 outcome.server_errors += status >= 500
         finally:
-            _stop(server)
+            stop(server)
 
         with store.engine.connect() as connection:
             outcome.stored = connection.execute(text("SELECT count(*) FROM tickets")).scalar_one()

@@ -1,8 +1,6 @@
 """The production server: gunicorn with two warmed-up workers serves the site, and the workers share one secret."""
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -10,18 +8,16 @@ import urllib.request
 
 import pytest
 
+from bench.load_and_fault import free_port
+from bench.load_and_fault import serve
+from bench.load_and_fault import stop
+from bench.load_and_fault import wait_ready
 from kb.knowledge import KnowledgeBase
 from tests.conftest import ARTICLES
 from tests.conftest import ROOT
 from tests.conftest import RULES
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str):
@@ -31,27 +27,17 @@ def _get(url: str):
 
 def test_gunicorn_serves_with_warmed_workers_that_share_the_instance_secret(tmp_path):
     KnowledgeBase(RULES, ARTICLES, tmp_path / "index", embedder=None).build_index()
-    port = _free_port()
-    env = dict(os.environ, KB_BIND=f"127.0.0.1:{port}", KB_WORKERS="2", KB_INSTANCE_DIR=str(tmp_path),
-               KB_INDEX_DIR=str(tmp_path / "index"), KB_EMBEDDER="none")
-    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webapp/gunicorn.conf.py"], cwd=ROOT, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    port = free_port()
+    server = serve(tmp_path, f"sqlite:///{tmp_path / 'site.sqlite3'}", port)  # its log goes to a file, not a pipe
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                status, body = _get(f"http://127.0.0.1:{port}/health")
-                break
-            except OSError:
-                assert time.monotonic() < deadline and server.poll() is None, server.stdout.read()
-                time.sleep(0.3)
+        wait_ready(f"http://127.0.0.1:{port}", server, seconds=60)
+        status, body = _get(f"http://127.0.0.1:{port}/health")
         assert status == 200 and body["status"] == "ok"
         status, found = _get(f"http://127.0.0.1:{port}/api/v1/search?q=sshd%20fails%20to%20start")
         assert status == 200 and found["results"]
         assert len((tmp_path / "secret_key").read_text().strip()) == 64
     finally:
-        server.terminate()
-        server.communicate(timeout=30)
+        stop(server)
 
 
 def test_workers_starting_together_make_one_secret(tmp_path):
