@@ -95,8 +95,8 @@ def serve(folder: Path, database: str, port: int, **settings: str) -> subprocess
 
     Its log goes to a file: a pipe nobody reads fills up after some 64 KB and then blocks every worker mid-request."""
     env = dict(os.environ, KB_BIND=f"127.0.0.1:{port}", KB_WORKERS="2", KB_THREADS="8", KB_INSTANCE_DIR=str(folder),
-               KB_INDEX_DIR=str(folder / "index"), KB_EMBEDDER="none", KB_DATABASE_URL=database,
-               **{name if name.startswith("KB_") else f"KB_LIMIT_{name.upper()}": value for name, value in settings.items()})
+               KB_INDEX_DIR=str(folder / "index"), KB_EMBEDDER="none", KB_DATABASE_URL=database)
+    env.update({name if name.startswith("KB_") else f"KB_LIMIT_{name.upper()}": value for name, value in settings.items()})
     log = folder / f"server-{port}-{time.monotonic_ns()}.log"
     with log.open("w") as out:
         server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-c", "webapp/gunicorn.conf.py"], cwd=ROOT, env=env,
