@@ -1,6 +1,7 @@
 """Articles on the desk: preview with the site's renderer, checks at the line, versions with their author, diff,
 restore, a conflict instead of an overwrite, a flagged translation, and every worker serving the saved text."""
 
+import re
 import shutil
 
 import pytest
@@ -180,3 +181,30 @@ def test_kb_content_export_and_import(sites, tmp_path):
     file.write_text(file.read_text().replace("category: troubleshooting", "category: gossip"), encoding="utf-8")
     broken = runner.invoke(cli, [*options, "content", "import", "--url", url])
     assert broken.exit_code == 1 and "nothing imported" in broken.output
+
+
+def _listed(page: str) -> list[str]:
+    """The article ids a list page shows, in its order."""
+    return re.findall(r"<br><code>([a-z0-9-]+)</code>", page)
+
+
+def test_articles_are_filtered_by_status_and_last_update_and_sorted_by_it(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    assert editor.post(EDIT, data={"text": _text(articles).replace("journal says", "log says"), "action": "draft"}
+                       ).status_code == 302
+    everything = ["plans-overview-en", "plans-overview-zh", "widget-start-en", "widget-start-zh"]
+    assert _listed(text_of(editor.get("/engineer/articles"))) == everything
+    assert _listed(text_of(editor.get("/engineer/articles", query_string={"status": "draft"}))) == [ARTICLE]
+    published = _listed(text_of(editor.get("/engineer/articles", query_string={"status": "published"})))
+    assert published == [a for a in everything if a != ARTICLE]
+    assert _listed(text_of(editor.get("/engineer/articles", query_string={"within": "1"}))) == [ARTICLE]
+    dated = {"since": "2026-12-01", "until": "2026-12-01"}  # the front matter's date; the draft is later
+    assert _listed(text_of(editor.get("/engineer/articles", query_string=dated))) == published
+    newest = _listed(text_of(editor.get("/engineer/articles", query_string={"sort": "newest"})))
+    oldest = _listed(text_of(editor.get("/engineer/articles", query_string={"sort": "oldest"})))
+    assert newest[0] == ARTICLE and oldest[-1] == ARTICLE and sorted(newest) == everything
+    for bad in ({"status": "gone"}, {"within": "0"}, {"since": "2026-02-30"}, {"since": "2026-12-02", "until": "2026-12-01"},
+                {"sort": "random"}):
+        refused = editor.get("/engineer/articles", query_string=bad)
+        assert refused.status_code == 400 and 'class="form-error"' in text_of(refused), bad

@@ -28,20 +28,24 @@ from kb.content.revisions import unified_texts
 from kb.desk import ArticleEdit
 from kb.desk import ArticleFilter
 from kb.desk import VersionPair
+from kb.desk import last_update
+from kb.desk import update_window
 from kb.errors import InvalidInput
 from kb.store.revisions import EditConflict
 from webapp import inputs
 from webapp.desk import staff
 from webapp.desk.content import sync_now
 from webapp.i18n import describe
+from webapp.i18n import site_zone
 from webapp.services import get_kb
+from webapp.services import get_service
 from webapp.services import get_store
 
 bp = Blueprint("desk_articles", __name__, url_prefix="/engineer/articles")
 api_bp = Blueprint("desk_articles_api", __name__, url_prefix="/api/staff")
 staff.protect(bp)
 staff.protect(api_bp, api=True)
-FILTERS = {"software", "lang", "category", "translation", "helpfulness"}
+FILTERS = {"software", "lang", "category", "translation", "helpfulness", "status", "within", "since", "until", "sort"}
 
 
 def _article(article_id: str):
@@ -65,30 +69,40 @@ def _preview(text: str, path: str) -> dict:
 
 @bp.get("")
 def index():
-    """Every article, filtered by software, language, category, helpfulness and missing or outdated translation."""
+    """Every article, filtered by software, language, category, status, helpfulness, last update and missing or
+    outdated translation; by software and topic, or by last update."""
     kb = get_kb()
+    zone = site_zone()
     try:
-        chosen = inputs.validated(ArticleFilter, inputs.fields(request.args, FILTERS, strict=False)).model_dump()
-        error = None
+        given = inputs.validated(ArticleFilter, inputs.fields(request.args, FILTERS, strict=False))
+        window = update_window(given, get_service().clock().astimezone(zone).date())
+        chosen, error = given.model_dump(), None
     except InvalidInput as exc:
-        chosen, error = {}, describe(exc)
+        chosen, window, error = {}, (None, None), describe(exc)
     store = get_store()
     newest, latest, votes = store.revisions.newest(), store.revisions.newest(published=False), store.analytics.helpfulness()
     outdated = outdated_translations(kb.articles_dir, kb.library, newest)
     rows = []
-    for article in sorted(kb.library.articles.values(), key=lambda a: (a.software, a.translation_key, a.lang)):
+    for article in kb.library.articles.values():
         translation = kb.library.translation(article)
         state = "outdated" if article.id in outdated else "missing" if translation is None else None
         voted = votes.get(article.id)
         helpfulness = "unvoted" if voted is None else "unhelpful" if voted["not_helpful"] > voted["helpful"] else None
-        if any(chosen.get(k) and chosen[k] != v for k, v in (("software", article.software), ("lang", article.lang),
-                                                               ("category", article.category), ("translation", state),
-                                                               ("helpfulness", helpfulness))):
-            continue
         path = relative(kb.articles_dir, article)
         draft = latest.get(path) if latest.get(path) and not latest[path]["published"] else None
+        updated = last_update(article.updated, latest.get(path), zone)
+        if any(chosen.get(k) and chosen[k] != v for k, v in (("software", article.software), ("lang", article.lang),
+                                                               ("category", article.category), ("translation", state),
+                                                               ("helpfulness", helpfulness),
+                                                               ("status", "draft" if draft else "published"))):
+            continue
+        if window[0] and updated < window[0] or window[1] and updated > window[1]:
+            continue
         rows.append({"article": article, "translation": state, "revision": newest.get(path), "draft": draft,
-                     "votes": voted})
+                     "votes": voted, "updated": updated})
+    rows.sort(key=lambda r: (r["article"].software, r["article"].translation_key, r["article"].lang))
+    if chosen.get("sort") in ("newest", "oldest"):
+        rows.sort(key=lambda r: r["updated"], reverse=chosen["sort"] == "newest")  # stable: ties keep the topic order
     return render_template("desk/articles.html", rows=rows, chosen=chosen, langs=LANGS, categories=CATEGORIES,
                            topics=sorted(kb.topics), error=error), 400 if error else 200
 
