@@ -7,6 +7,7 @@ The database wins for a file that has revisions; the files alone serve every oth
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import os
 import re
@@ -16,6 +17,8 @@ import frontmatter
 
 from kb.content.articles import Article
 from kb.content.articles import Library
+from kb.content.articles import draft_problems
+from kb.content.articles import field_line
 from kb.content.articles import parse_article
 from kb.content.render import render_markdown
 from kb.errors import Problem
@@ -29,9 +32,11 @@ def unified_texts(old: str, new: str, old_name: str, new_name: str) -> list[str]
     return list(difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm=""))
 
 
-def preview(text: str, path: str, topics: set[str]) -> tuple[str, list[Problem]]:
-    """The body rendered as the site renders it (also while the file has problems) and the file's problems."""
-    article, problems = check(text, path, topics)
+def preview(text: str, path: str, topics: set[str], library: Library | None = None,
+            articles_dir: Path | None = None) -> tuple[str, list[Problem]]:
+    """The body rendered as the site renders it (also while the file has problems) and the file's problems (across
+    files too, given the library loaded from `articles_dir`)."""
+    article, problems = check(text, path, topics, library, articles_dir)
     if article is not None:
         return article.html, problems
     try:
@@ -41,13 +46,19 @@ def preview(text: str, path: str, topics: set[str]) -> tuple[str, list[Problem]]
     return render_markdown(body), problems
 
 
-def check(text: str, path: str, topics: set[str]) -> tuple[Article | None, list[Problem]]:
+def check(text: str, path: str, topics: set[str], library: Library | None = None,
+          articles_dir: Path | None = None) -> tuple[Article | None, list[Problem]]:
     """The checks `kb articles check` makes on one file (front matter, sections, raw HTML, the software topic),
-    with their lines."""
+    with their lines; given the library loaded from `articles_dir`, also those across files, run on the text as if
+    it replaced the file at `path` (ids, translations, related topics)."""
     article, problems = parse_article(text, path)
     if article and article.software not in topics:
-        problems.append(Problem(path, 2, f"software `{article.software}` is neither a catalog key nor a topic "
-                                         f"({', '.join(sorted(topics))})"))
+        problems.append(Problem(path, field_line(None, text, "software"),
+                                f"software `{article.software}` is neither a catalog key nor a topic "
+                                f"({', '.join(sorted(topics))})"))
+    if article and library is not None:
+        placed = dataclasses.replace(article, path=str(Path(articles_dir) / path))  # as the library names files
+        problems += [dataclasses.replace(p, path=path) for p in draft_problems(library, placed, text)]
     return article, problems
 
 

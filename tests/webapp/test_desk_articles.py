@@ -208,3 +208,29 @@ def test_articles_are_filtered_by_status_and_last_update_and_sorted_by_it(sites)
                 {"sort": "random"}):
         refused = editor.get("/engineer/articles", query_string=bad)
         assert refused.status_code == 400 and 'class="form-error"' in text_of(refused), bad
+
+
+def test_the_editor_checks_the_draft_across_the_library_at_the_line(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    start = _text(articles)
+    for change, line, words in (
+            (("related: [plans-overview]", "related: [plans-overview, no-such-topic]"), 13,
+             "related topic `no-such-topic` does not exist"),
+            (("id: widget-start-en", "id: widget-start-zh"), 2, "duplicate id `widget-start-zh`"),
+            (("translation_key: widget-start", "translation_key: plans-overview"), 4,
+             "two `en` articles share translation_key `plans-overview`")):
+        refused = editor.post(EDIT, data={"text": start.replace(*change), "action": "save"})
+        page = text_of(refused)
+        assert refused.status_code == 400 and f"Line {line}: error: {words}" in page, words
+    assert _text(articles) == start
+    moved = start.replace("category: troubleshooting", "category: configuration")  # the zh file changes next
+    answer = editor.post(f"/api/staff/articles/{ARTICLE}/preview", json={"text": moved})
+    assert {"line": 8, "severity": "warning", "message": "category differs from its `zh` translation "
+            "(widget-start-zh: troubleshooting)"} in answer.json["problems"]
+    renamed = start.replace("translation_key: widget-start", "translation_key: widget-begin")
+    warned = [p["message"] for p in editor.post(f"/api/staff/articles/{ARTICLE}/preview", json={"text": renamed}
+                                                ).json["problems"]]
+    assert "no zh translation for `widget-begin`" in warned and any(
+        "widget-start.zh.md: no en translation for `widget-start`" in m for m in warned)  # what it breaks elsewhere
+    assert editor.post(EDIT, data={"text": moved, "action": "save"}).status_code == 302  # warnings do not block

@@ -62,7 +62,8 @@ def _article(article_id: str):
 
 def _preview(text: str, path: str) -> dict:
     """What the editor shows beside the text: the rendered body and every problem with its line."""
-    html, problems = preview(text, path, get_kb().topics)
+    kb = get_kb()
+    html, problems = preview(text, path, kb.topics, kb.library, kb.articles_dir)
     return {"html": html, "problems": [
         {"line": p.line, "message": p.message, "severity": p.severity} for p in problems]}
 
