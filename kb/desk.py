@@ -23,6 +23,7 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 STAFF_STATUSES = STATUSES[1:]  # staff move a ticket on; only a new ticket is new
 DATE = r"^\d{4}-\d{2}-\d{2}$"
+SLUG = r"^[a-z0-9][a-z0-9-]{2,100}$"  # an article id or translation key (kb.content.articles.Slug)
 ARTICLE_SORTS = ("software", "newest", "oldest")  # by software and topic, or by last update
 
 
@@ -90,6 +91,17 @@ class ArticleEdit(Request):
     text: Text(1, MAX_TEXT, multiline=True)
     base: Optional(Integer(1, 1_000_000)) = None
     action: OneOf(("preview", "draft", "save")) = "preview"
+
+
+class NewArticle(Request):
+    """A new article file: its software (the folder it is kept in), translation key and language (its file name),
+    its front matter and Markdown; preview it or save and publish it."""
+
+    software: BookChoice("topics")
+    key: Text(3, 101, pattern=SLUG)
+    lang: OneOf(LANGS)
+    text: Text(1, MAX_TEXT, multiline=True)
+    action: OneOf(("preview", "save")) = "preview"
 
 
 class DateRange(Request):

@@ -8,6 +8,7 @@ The database wins for a file that has revisions; the files alone serve every oth
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import difflib
 import os
 import re
@@ -60,6 +61,33 @@ def check(text: str, path: str, topics: set[str], library: Library | None = None
         placed = dataclasses.replace(article, path=str(Path(articles_dir) / path))  # as the library names files
         problems += [dataclasses.replace(p, path=path) for p in draft_problems(library, placed, text)]
     return article, problems
+
+
+def new_path(software: str, key: str, lang: str) -> str:
+    """Where a new article is kept: its software's folder, a file named by its translation key and language."""
+    return f"{software}/{key}.{lang}.md"
+
+
+def starting_text(software: str, key: str, lang: str, today: dt.date, other: str | None = None) -> str:
+    """The text a new article starts from: its translation's file (`other`) with this language's id and lang, else
+    front matter with the chosen software, key and language and every other field to fill in."""
+    if other is not None:
+        text = re.sub(r"^id:.*$", f"id: {key}-{lang}", other, count=1, flags=re.M)
+        return re.sub(r"^lang:.*$", f"lang: {lang}", text, count=1, flags=re.M)
+    return (f"---\nid: {key}-{lang}\nlang: {lang}\ntranslation_key: {key}\ntitle: \"\"\nsummary: \"\"\n"
+            f"software: {software}\ncategory: \nsymptoms: []\napplies_to: []\ntags: []\nupdated: {today.isoformat()}\n"
+            "related: []\n---\n")
+
+
+def placement_problems(text: str, software: str, key: str, lang: str) -> list[Problem]:
+    """Where the front matter says otherwise than the file's place (software folder, key and language)."""
+    path = new_path(software, key, lang)
+    article, _problems = parse_article(text, path)  # its own problems are reported by check()
+    if article is None:
+        return []
+    return [Problem(path, field_line(None, text, name), f"{name} must be `{wanted}` (the file is {path})")
+            for name, wanted in (("software", software), ("translation_key", key), ("lang", lang))
+            if getattr(article, name) != wanted]
 
 
 def relative(articles_dir: Path, article: Article) -> str:

@@ -24,10 +24,11 @@ ARTICLE = "/engineer/articles/plans-overview-en"
 STAFF_PAGES += [("GET", "/engineer/articles"), ("GET", f"{ARTICLE}/edit"), ("POST", f"{ARTICLE}/edit"),
                 ("GET", f"{ARTICLE}/versions"), ("GET", f"{ARTICLE}/versions/1"), ("GET", f"{ARTICLE}/diff"),
                 ("POST", f"{ARTICLE}/versions/1/restore"), ("GET", "/engineer/analytics"),
-                ("GET", "/engineer/analytics/report.csv")]
+                ("GET", "/engineer/analytics/report.csv"), ("GET", "/engineer/articles/new"),
+                ("POST", "/engineer/articles/new"), ("GET", f"{ARTICLE}/translate"), ("POST", f"{ARTICLE}/translate")]
 STAFF_API = [("GET", "/api/staff/tickets"), ("GET", "/api/staff/tickets/T20261123-XXXXXX"),
              ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies"),
-             ("POST", "/api/staff/articles/plans-overview-en/preview")]
+             ("POST", "/api/staff/articles/plans-overview-en/preview"), ("POST", "/api/staff/articles/draft-preview")]
 ADMIN_ONLY = [("GET", "/engineer/users"), ("POST", "/engineer/users"), ("POST", "/engineer/users/role"),
               ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit"), ("GET", "/engineer/rules"),
               ("POST", "/engineer/rules/test")]

@@ -1,6 +1,7 @@
 """Articles on the desk: preview with the site's renderer, checks at the line, versions with their author, diff,
 restore, a conflict instead of an overwrite, a flagged translation, and every worker serving the saved text."""
 
+import html
 import re
 import shutil
 
@@ -234,3 +235,53 @@ def test_the_editor_checks_the_draft_across_the_library_at_the_line(sites):
     assert "no zh translation for `widget-begin`" in warned and any(
         "widget-start.zh.md: no en translation for `widget-start`" in m for m in warned)  # what it breaks elsewhere
     assert editor.post(EDIT, data={"text": moved, "action": "save"}).status_code == 302  # warnings do not block
+
+
+def test_a_new_article_is_created_then_its_translation_added(sites):
+    (app, articles), (other, articles_two) = sites
+    editor = _client(app)
+    start = text_of(editor.get("/engineer/articles/new", query_string={"software": "widget", "key": "widget-stop",
+                                                                       "lang": "en"}))
+    assert "translation_key: widget-stop" in start and "id: widget-stop-en" in start and "software: widget" in start
+    text = _text(articles).replace("widget-start", "widget-stop").replace("fails to start", "fails to stop")
+    new = {"software": "widget", "key": "widget-stop", "lang": "en", "text": text, "action": "save"}
+    taken = editor.post("/engineer/articles/new", data={**new, "key": "widget-start"})
+    assert taken.status_code == 409 and "There is already an article with this key in this language." in text_of(taken)
+    misplaced = editor.post("/engineer/articles/new", data={**new, "text": text.replace("lang: en", "lang: zh")})
+    assert misplaced.status_code == 400 and "Line 3: error: lang must be `en`" in text_of(misplaced)
+    assert "widget-stop" in text_of(misplaced)  # the text is kept
+    assert editor.post("/engineer/articles/new", data={**new, "lang": "fr"}).status_code == 400
+    assert not (articles / "widget" / "widget-stop.en.md").exists()
+    created = editor.post("/engineer/articles/new", data=new)
+    assert created.status_code == 302 and "/engineer/articles/widget-stop-en/versions" in created.headers["Location"]
+    assert "widgetd fails to stop" in text_of(other.test_client().get("/articles/widget-stop-en"))
+    assert (articles_two / "widget" / "widget-stop.en.md").read_text(encoding="utf-8") == text.strip()
+    assert editor.post("/engineer/articles/new", data=new).status_code == 409  # a second time
+    other_language = editor.post("/engineer/articles/new", data={**new, "lang": "zh"})  # a new topic, not the translation
+    assert other_language.status_code == 409 and "This key is already in use" in text_of(other_language)
+    listed = text_of(editor.get("/engineer/articles", query_string={"translation": "missing"}))
+    assert "/engineer/articles/widget-stop-en/translate" in listed
+    form = text_of(editor.get("/engineer/articles/widget-stop-en/translate"))
+    assert "id: widget-stop-zh" in form and "lang: zh" in form and "translation_key: widget-stop" in form
+    translated = re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S).group(1)
+    translated = html.unescape(translated).replace("widgetd fails to stop", "widgetd 无法停止")
+    saved = editor.post("/engineer/articles/widget-stop-en/translate",
+                        data={"text": translated, "action": "save", "lang": "en"})  # the language is the missing one
+    assert saved.status_code == 302 and "/engineer/articles/widget-stop-zh/versions" in saved.headers["Location"]
+    assert "widgetd 无法停止" in text_of(other.test_client().get("/articles/widget-stop-zh"))
+    again = editor.get("/engineer/articles/widget-stop-en/translate")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/engineer/articles/widget-stop-zh/edit")
+    audit = [e for e in app.extensions["store"].audit.entries(10) if e["action"] == "article.save"]
+    assert {e["target"] for e in audit} >= {"article:widget/widget-stop.en.md", "article:widget/widget-stop.zh.md"}
+
+
+def test_the_live_preview_of_a_new_article(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    text = _text(articles).replace("widget-start", "widget-stop")
+    answer = editor.post("/api/staff/articles/draft-preview",
+                         json={"software": "widget", "key": "widget-halt", "lang": "en", "text": text})
+    assert answer.status_code == 200 and "<h2" in answer.json["html"]
+    assert {"line": 4, "severity": "error", "message": "translation_key must be `widget-halt` (the file is "
+            "widget/widget-halt.en.md)"} in answer.json["problems"]
+    assert editor.post("/api/staff/articles/draft-preview", json={"text": text}).status_code == 400

@@ -1,6 +1,7 @@
-"""Articles on the desk: the list with filters, the editor (front matter and Markdown beside a preview made by the
-site's own sanitising renderer, checked as `kb articles check` checks, at the line), and every saved version with
-its author: view one, compare two, restore one.
+"""Articles on the desk: the list with filters, a new article or the missing translation of one, the editor (front
+matter and Markdown beside a preview made by the site's own sanitising renderer, checked as `kb articles check`
+checks, across the library too, at the line), and every saved version with its author: view one, compare two,
+restore one.
 
 A save names the version it started from: when someone saved since, it is refused with a diff of their change,
 and the editor keeps the text. Saved versions are database revisions that every worker writes out and serves
@@ -21,12 +22,16 @@ from kb.content.articles import CATEGORIES
 from kb.content.articles import LANGS
 from kb.content.revisions import MAX_TEXT
 from kb.content.revisions import PATH
+from kb.content.revisions import new_path
 from kb.content.revisions import outdated_translations
+from kb.content.revisions import placement_problems
 from kb.content.revisions import preview
 from kb.content.revisions import relative
+from kb.content.revisions import starting_text
 from kb.content.revisions import unified_texts
 from kb.desk import ArticleEdit
 from kb.desk import ArticleFilter
+from kb.desk import NewArticle
 from kb.desk import VersionPair
 from kb.desk import last_update
 from kb.desk import update_window
@@ -60,12 +65,12 @@ def _article(article_id: str):
     return article, path
 
 
-def _preview(text: str, path: str) -> dict:
+def _preview(text: str, path: str, extra: list | None = None) -> dict:
     """What the editor shows beside the text: the rendered body and every problem with its line."""
     kb = get_kb()
     html, problems = preview(text, path, kb.topics, kb.library, kb.articles_dir)
     return {"html": html, "problems": [
-        {"line": p.line, "message": p.message, "severity": p.severity} for p in problems]}
+        {"line": p.line, "message": p.message, "severity": p.severity} for p in (extra or []) + problems]}
 
 
 @bp.get("")
@@ -148,6 +153,75 @@ def edit(article_id):
                            error=error, conflict=conflict), status
 
 
+NEW_FIELDS = {"software", "key", "lang", "text", "action"}
+
+
+@bp.route("/new", methods=("GET", "POST"))
+def new():
+    """A new topic: its software, translation key and language, and its text; a key already in use is refused."""
+    chosen = inputs.fields(request.args, {"software", "key", "lang"}, strict=False)
+    return _create({k: inputs.clean(v, 101) for k, v in chosen.items()})
+
+
+@bp.route("/<article_id>/translate", methods=("GET", "POST"))
+def translate(article_id):
+    """The missing translation of an article, starting from its file (front matter and text to translate)."""
+    article, path = _article(article_id)
+    lang = next(lang for lang in LANGS if lang != article.lang)
+    existing = get_kb().library.translation(article)
+    if existing is not None:
+        return redirect(url_for("desk_articles.edit", article_id=existing.id))
+    other = (get_kb().articles_dir / path).read_text(encoding="utf-8")
+    return _create({"software": article.software, "key": article.translation_key, "lang": lang}, fixed=True,
+                   other=other, source=article)
+
+
+def _create(chosen: dict, *, fixed: bool = False, other: str | None = None, source=None):
+    """Show and save the new-article form; `fixed`: software, key and language are the translation's."""
+    kb, status, error = get_kb(), 200, None
+    today = get_service().clock().astimezone(site_zone()).date()
+    form = dict(chosen)
+    form["text"] = starting_text(form.get("software", ""), form.get("key", ""), form.get("lang", ""), today, other)
+    shown = _preview(form["text"], new_path(**{k: form[k] for k in ("software", "key", "lang")})) if fixed else None
+    if request.method == "POST":
+        form = {**inputs.fields(request.form, NEW_FIELDS, strict=False), **(chosen if fixed else {})}
+        form["text"] = form.get("text", "")[:MAX_TEXT]
+        try:
+            given = inputs.validated(NewArticle, form)
+        except InvalidInput as exc:
+            error, status = describe(exc), 400
+        else:
+            text, path = given.text.replace("\r\n", "\n"), new_path(given.software, given.key, given.lang)
+            shown = _preview(text, path, placement_problems(text, given.software, given.key, given.lang))
+            if given.action == "save":
+                error, status, saved = _save_new(given, text, path, shown, fixed)
+                if status == 302:
+                    return redirect(url_for("desk_articles.versions", article_id=saved, saved=1) if saved
+                                    else url_for("desk_articles.index"))
+    return render_template("desk/new.html", form=form, fixed=fixed, source=source, topics=sorted(kb.topics),
+                           preview=shown or {"html": "", "problems": []}, error=error), status
+
+
+def _save_new(given: NewArticle, text: str, path: str, checked: dict, translation: bool) -> tuple:
+    """Save a new article as version 1 and serve it: (error, status, its id once saved). A new topic's key must be
+    new; a translation's may only be missing its language."""
+    kb = get_kb()
+    taken = kb.library.by_key(given.key)
+    if given.lang in taken or (kb.articles_dir / path).exists() or get_store().revisions.history(path):
+        return {"field": "key", "message": _("There is already an article with this key in this language.")}, 409, None
+    if taken and not translation:
+        return {"field": "key", "message": _(
+            "This key is already in use: add the missing translation from the article list instead.")}, 409, None
+    if any(p["severity"] == "error" for p in checked["problems"]):
+        return {"field": "text", "message": _("Fix the problems below before saving.")}, 400, None
+    try:
+        get_store().revisions.save(path, text, author=staff.actor(), base=None, note="new article")
+    except EditConflict:  # someone created the same file meanwhile
+        return {"field": "key", "message": _("There is already an article with this key in this language.")}, 409, None
+    sync_now()
+    return None, 302, next((a.id for a in kb.library.articles.values() if relative(kb.articles_dir, a) == path), None)
+
+
 @bp.get("/<article_id>/versions")
 def versions(article_id):
     """Every saved version, newest first, with its author; links to view, compare and restore."""
@@ -194,3 +268,12 @@ def api_preview(article_id):
     _article_, path = _article(article_id)
     given = inputs.validated(ArticleEdit, dict(inputs.json_body(), action="preview"))
     return jsonify(_preview(given.text.replace("\r\n", "\n"), path))
+
+
+@api_bp.post("/articles/draft-preview")
+def api_preview_new():
+    """The live preview of a new article: {"software", "key", "lang", "text"} → {"html", "problems"}."""
+    given = inputs.validated(NewArticle, dict(inputs.json_body(), action="preview"))
+    text = given.text.replace("\r\n", "\n")
+    return jsonify(_preview(text, new_path(given.software, given.key, given.lang),
+                            placement_problems(text, given.software, given.key, given.lang)))
