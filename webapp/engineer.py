@@ -58,16 +58,21 @@ def login():
             error, status = describe(exc), 400
         except SignInRefused as refused:
             status = 401
-            message = _("That account name or password is not right.")
-            if refused.locked_until:
-                message = _("This account is locked after too many failed sign-ins. Try again after %(time)s, or ask "
-                            "an admin to unlock it.", time=format_time(refused.locked_until).striptags())
-            error = {"field": "name", "fields": ["name", "password"], "message": message}
+            error = {"field": "name", "fields": ["name", "password"],
+                     "message": _refusal(refused, _("That account name or password is not right."))}
         else:
             staff.sign_in(user)
             return redirect(target)
     return render_template("engineer/login.html", error=error, next=target, name=request.form.get("name", "")[:64],
                            no_accounts=not get_store().users.all()), status
+
+
+def _refusal(refused: SignInRefused, wrong: str) -> str:
+    """Why a password was refused: the account is locked (until when), else `wrong`."""
+    if refused.locked_until:
+        return _("This account is locked after too many failed sign-ins. Try again after %(time)s, or ask an admin to "
+                 "unlock it.", time=format_time(refused.locked_until).striptags())
+    return wrong
 
 
 @bp.post("/logout")
@@ -96,11 +101,7 @@ def password():
             error, status = describe(exc), 400
         except SignInRefused as refused:
             status = 401
-            message = _("That is not your current password.")
-            if refused.locked_until:
-                message = _("This account is locked after too many failed sign-ins. Try again after %(time)s, or ask "
-                            "an admin to unlock it.", time=format_time(refused.locked_until).striptags())
-            error = {"field": "current", "message": message}
+            error = {"field": "current", "message": _refusal(refused, _("That is not your current password."))}
         else:
             staff.sign_in(get_store().users.set_password(name, given.password, actor=name))
             return redirect(url_for("engineer.password", changed=1))
