@@ -38,6 +38,14 @@ class RoleChange(Request):
     role: OneOf(ROLES)
 
 
+class PasswordChange(Request):
+    """A staff member's own new password: the current one, and the new one twice (the policy of NewUser)."""
+
+    current: Text(1, PASSWORD[1])
+    password: Text(*PASSWORD)
+    again: Text(1, PASSWORD[1])
+
+
 class SignIn(Request):
     """A sign-in attempt."""
 

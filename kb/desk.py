@@ -22,6 +22,9 @@ REPORTS = ("queries", "unhelpful", "undecided", "deflection", "tickets")
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
 STAFF_STATUSES = STATUSES[1:]  # staff move a ticket on; only a new ticket is new
+DATE = r"^\d{4}-\d{2}-\d{2}$"
+SLUG = r"^[a-z0-9][a-z0-9-]{2,100}$"  # an article id or translation key (kb.content.articles.Slug)
+ARTICLE_SORTS = ("software", "newest", "oldest")  # by software and topic, or by last update
 
 
 class TicketFilter(Request):
@@ -74,6 +77,11 @@ class ArticleFilter(Request):
     category: Optional(OneOf(CATEGORIES)) = None
     translation: Optional(OneOf(("outdated", "missing"))) = None
     helpfulness: Optional(OneOf(("unhelpful", "unvoted"))) = None  # more "no" than "yes" votes; no vote at all
+    status: Optional(OneOf(("draft", "published"))) = None  # a draft waits beside the served version, or none does
+    within: Optional(Integer(1, MAX_DAYS)) = None  # last updated in the last N days
+    since: Optional(Text(10, 10, pattern=DATE)) = None  # last updated on or after this day
+    until: Optional(Text(10, 10, pattern=DATE)) = None  # ... and on or before this one
+    sort: OneOf(ARTICLE_SORTS) = "software"
 
 
 class ArticleEdit(Request):
@@ -85,11 +93,22 @@ class ArticleEdit(Request):
     action: OneOf(("preview", "draft", "save")) = "preview"
 
 
+class NewArticle(Request):
+    """A new article file: its software (the folder it is kept in), translation key and language (its file name),
+    its front matter and Markdown; preview it or save and publish it."""
+
+    software: BookChoice("topics")
+    key: Text(3, 101, pattern=SLUG)
+    lang: OneOf(LANGS)
+    text: Text(1, MAX_TEXT, multiline=True)
+    action: OneOf(("preview", "save")) = "preview"
+
+
 class DateRange(Request):
     """The days an analytics report covers, both included (default: the last 30 days)."""
 
-    start: Optional(Text(10, 10, pattern=r"^\d{4}-\d{2}-\d{2}$")) = None
-    end: Optional(Text(10, 10, pattern=r"^\d{4}-\d{2}-\d{2}$")) = None
+    start: Optional(Text(10, 10, pattern=DATE)) = None
+    end: Optional(Text(10, 10, pattern=DATE)) = None
     report: Optional(OneOf(REPORTS)) = None
 
 
@@ -112,3 +131,26 @@ def days(given: DateRange, today: dt.date) -> tuple[dt.date, dt.date]:
     if (end - start).days >= MAX_DAYS:
         raise InvalidInput("start", "out_of_range", min=1, max=MAX_DAYS)
     return start, end
+
+
+def update_window(given: ArticleFilter, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
+    """The first and last day (None: open) an article's last update may fall on: from `since` to `until`, and within
+    the last `within` days up to `today` when that is given too."""
+    try:
+        start = dt.date.fromisoformat(given.since) if given.since else None
+        end = dt.date.fromisoformat(given.until) if given.until else None
+    except ValueError:
+        raise InvalidInput("since" if given.since else "until", "invalid") from None
+    if given.within:
+        recent = today - dt.timedelta(days=given.within - 1)
+        start = max(start, recent) if start else recent
+    if start and end and start > end:
+        raise InvalidInput("since", "invalid")
+    return start, end
+
+
+def last_update(updated: dt.date, revision: dict | None, zone: dt.tzinfo) -> dt.date:
+    """The day (in `zone`) an article last changed: its newest saved version (draft or not), or the date its front
+    matter gives when that is later (a file edited in git and not imported yet)."""
+    saved = revision["created_at"].astimezone(zone).date() if revision else None
+    return max(updated, saved) if saved else updated

@@ -91,6 +91,8 @@ REASONS = {
     "bad_contact": "must be an email address or a phone number",
     "stale": "refers to something this conversation did not create",
     "invalid": "is not valid",
+    "mismatch": "must be the same as the new password",
+    "unchanged": "must differ from the current password",
 }
 
 

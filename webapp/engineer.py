@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 
 from kb.accounts import ROLES
 from kb.accounts import NewUser
+from kb.accounts import PasswordChange
 from kb.accounts import RoleChange
 from kb.accounts import SignIn
 from kb.accounts import SignInRefused
@@ -57,11 +58,8 @@ def login():
             error, status = describe(exc), 400
         except SignInRefused as refused:
             status = 401
-            message = _("That account name or password is not right.")
-            if refused.locked_until:
-                message = _("This account is locked after too many failed sign-ins. Try again after %(time)s, or ask "
-                            "an admin to unlock it.", time=format_time(refused.locked_until).striptags())
-            error = {"field": "name", "fields": ["name", "password"], "message": message}
+            error = {"field": "name", "fields": ["name", "password"],
+                     "message": _refusal(refused, _("That account name or password is not right."))}
         else:
             staff.sign_in(user)
             return redirect(target)
@@ -69,11 +67,45 @@ def login():
                            no_accounts=not get_store().users.all()), status
 
 
+def _refusal(refused: SignInRefused, wrong: str) -> str:
+    """Why a password was refused: the account is locked (until when), else `wrong`."""
+    if refused.locked_until:
+        return _("This account is locked after too many failed sign-ins. Try again after %(time)s, or ask an admin to "
+                 "unlock it.", time=format_time(refused.locked_until).striptags())
+    return wrong
+
+
 @bp.post("/logout")
 def logout():
     """End the session on the server: a cookie saved before opens nothing afterwards."""
     session.end()
     return redirect(url_for("home.index"))
+
+
+@bp.route("/password", methods=("GET", "POST"))
+def password():
+    """Change one's own password: the current one (a wrong one counts as a failed sign-in), the new one twice. The
+    account's other sessions end (their stamp no longer matches); this one goes on under a new id."""
+    error, status, done = None, 200, request.args.get("changed") == "1"
+    if request.method == "POST":
+        settings, name = current_app.config["KB_SETTINGS"], staff.actor()
+        try:
+            given = parse(PasswordChange, inputs.fields(request.form, {"current", "password", "again"}, strict=False))
+            if given.again != given.password:
+                raise InvalidInput("again", "mismatch")
+            if given.password == given.current:
+                raise InvalidInput("password", "unchanged")
+            get_store().users.sign_in(name, given.current, max_failures=settings.lockout_failures,
+                                      lock_for=dt.timedelta(minutes=settings.lockout_minutes))
+        except InvalidInput as exc:
+            error, status = describe(exc), 400
+        except SignInRefused as refused:
+            status = 401
+            error = {"field": "current", "message": _refusal(refused, _("That is not your current password."))}
+        else:
+            staff.sign_in(get_store().users.set_password(name, given.password, actor=name))
+            return redirect(url_for("engineer.password", changed=1))
+    return render_template("desk/password.html", error=error, done=done), status
 
 
 @bp.get("/unanswered")

@@ -43,7 +43,10 @@ FIELD_NAMES = {
     "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
     "kind": _l("event"), "reported_at": _l("reported time"), "idempotency_key": _l("Idempotency-Key"),
     "os": _l("operating system"), "version": _l("version"), "name": _l("account name"), "password": _l("password"),
-    "role": _l("role"), "status": _l("status"), "reply": _l("reply"),
+    "role": _l("role"), "status": _l("status"), "reply": _l("reply"), "text": _l("article text"),
+    "key": _l("translation key"), "sort": _l("order"), "within": _l("days since the last update"),
+    "since": _l("first day"), "until": _l("last day"), "current": _l("current password"),
+    "again": _l("new password, again"),
 }
 REASONS = {
     "required": _l("must not be empty"),
@@ -67,6 +70,8 @@ REASONS = {
     "bad_contact": _l("must be an email address (like name@example.com) or a phone number"),
     "stale": _l("refers to something this conversation did not create"),
     "invalid": _l("is not valid"),
+    "mismatch": _l("must be the same as the new password"),
+    "unchanged": _l("must differ from the current password"),
 }
 ERROR_PAGES = {
     "not_found": _l("We could not find what you asked for."),

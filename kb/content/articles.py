@@ -272,22 +272,68 @@ def load_library(articles_dir: str | Path, topics: set[str], previous: Library |
     return lib
 
 
-def _library_problems(lib: Library) -> list[Problem]:
-    """Checks across files: translations paired both ways, related keys that resolve."""
+AGREE = ("software", "category", "related")  # what the two languages of a topic must say alike
+
+
+def _library_problems(lib: Library, texts: dict[str, str] | None = None) -> list[Problem]:
+    """Checks across files: translations paired both ways and agreeing on AGREE, related keys that resolve; each at
+    its field's line (`texts`: a file's text by path, for one not written yet)."""
     problems = []
     keys = {a.translation_key for a in lib.articles.values()}
+
+    def at(article: Article, name: str, message: str, severity: str = "error") -> None:
+        text = (texts or {}).get(article.path)
+        problems.append(Problem(article.path, field_line(article.path if text is None else None, text, name), message,
+                                severity))
+
     for article in lib.articles.values():
         versions = [a for a in lib.articles.values() if a.translation_key == article.translation_key]
         langs = [a.lang for a in versions]
         if langs.count(article.lang) > 1:
-            problems.append(Problem(article.path, 2,
-                                    f"two `{article.lang}` articles share translation_key `{article.translation_key}`"))
+            at(article, "translation_key", f"two `{article.lang}` articles share translation_key `{article.translation_key}`")
         missing = [lang for lang in LANGS if lang not in langs]
         if missing:
-            problems.append(Problem(article.path, 2, f"no {'/'.join(missing)} translation for `{article.translation_key}`"))
+            at(article, "translation_key", f"no {'/'.join(missing)} translation for `{article.translation_key}`",
+               "warning")  # served all the same; a new topic is written one language at a time
+        for other in (a for a in versions if a.lang != article.lang):
+            for name in AGREE:
+                mine, theirs = getattr(article, name), getattr(other, name)
+                if (sorted(mine) if name == "related" else mine) != (sorted(theirs) if name == "related" else theirs):
+                    at(article, name, f"{name} differs from its `{other.lang}` translation ({other.id}: {theirs})",
+                       "warning")  # one language is changed first, then the other
         for key in article.related:
             if key not in keys:
-                problems.append(Problem(article.path, 2, f"related topic `{key}` does not exist"))
+                at(article, "related", f"related topic `{key}` does not exist")
             elif key == article.translation_key:
-                problems.append(Problem(article.path, 2, "an article cannot be related to itself"))
+                at(article, "related", "an article cannot be related to itself")
+    return problems
+
+
+def field_line(path: str | None, text: str | None, name: str) -> int:
+    """The line of front matter field `name` in a file (its text, or read from `path`); 2 when it cannot be found."""
+    if text is None and path:
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            text = None
+    found = re.search(rf"^{re.escape(name)}\s*:", text or "", re.M)
+    return text.count("\n", 0, found.start()) + 1 if found else 2
+
+
+def draft_problems(library: Library, article: Article, text: str) -> list[Problem]:
+    """The checks across files for `article` (parsed from `text`, its path as `library` names files) as if it replaced
+    the file at its path: its own problems at their lines, and those it would newly cause in other files (as
+    warnings naming them)."""
+    others = {a.id: a for a in library.articles.values() if a.path != article.path}
+    problems = []
+    if article.id in others:
+        problems.append(Problem(article.path, field_line(None, text, "id"),
+                                f"duplicate id `{article.id}` (also {others[article.id].path})"))
+    before = {(p.path, p.message) for p in _library_problems(library)}
+    after = Library({**others, article.id: article}) if article.id not in others else Library(others)
+    for problem in _library_problems(after, {article.path: text}):
+        if problem.path == article.path:
+            problems.append(problem)
+        elif (problem.path, problem.message) not in before:
+            problems.append(Problem(article.path, None, f"in {problem.path}: {problem.message}", "warning"))
     return problems

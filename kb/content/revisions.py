@@ -7,6 +7,8 @@ The database wins for a file that has revisions; the files alone serve every oth
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import difflib
 import os
 import re
@@ -16,6 +18,8 @@ import frontmatter
 
 from kb.content.articles import Article
 from kb.content.articles import Library
+from kb.content.articles import draft_problems
+from kb.content.articles import field_line
 from kb.content.articles import parse_article
 from kb.content.render import render_markdown
 from kb.errors import Problem
@@ -29,9 +33,11 @@ def unified_texts(old: str, new: str, old_name: str, new_name: str) -> list[str]
     return list(difflib.unified_diff(old.splitlines(), new.splitlines(), old_name, new_name, lineterm=""))
 
 
-def preview(text: str, path: str, topics: set[str]) -> tuple[str, list[Problem]]:
-    """The body rendered as the site renders it (also while the file has problems) and the file's problems."""
-    article, problems = check(text, path, topics)
+def preview(text: str, path: str, topics: set[str], library: Library | None = None,
+            articles_dir: Path | None = None) -> tuple[str, list[Problem]]:
+    """The body rendered as the site renders it (also while the file has problems) and the file's problems (across
+    files too, given the library loaded from `articles_dir`)."""
+    article, problems = check(text, path, topics, library, articles_dir)
     if article is not None:
         return article.html, problems
     try:
@@ -41,14 +47,47 @@ def preview(text: str, path: str, topics: set[str]) -> tuple[str, list[Problem]]
     return render_markdown(body), problems
 
 
-def check(text: str, path: str, topics: set[str]) -> tuple[Article | None, list[Problem]]:
+def check(text: str, path: str, topics: set[str], library: Library | None = None,
+          articles_dir: Path | None = None) -> tuple[Article | None, list[Problem]]:
     """The checks `kb articles check` makes on one file (front matter, sections, raw HTML, the software topic),
-    with their lines."""
+    with their lines; given the library loaded from `articles_dir`, also those across files, run on the text as if
+    it replaced the file at `path` (ids, translations, related topics)."""
     article, problems = parse_article(text, path)
     if article and article.software not in topics:
-        problems.append(Problem(path, 2, f"software `{article.software}` is neither a catalog key nor a topic "
-                                         f"({', '.join(sorted(topics))})"))
+        problems.append(Problem(path, field_line(None, text, "software"),
+                                f"software `{article.software}` is neither a catalog key nor a topic "
+                                f"({', '.join(sorted(topics))})"))
+    if article and library is not None:
+        placed = dataclasses.replace(article, path=str(Path(articles_dir) / path))  # as the library names files
+        problems += [dataclasses.replace(p, path=path) for p in draft_problems(library, placed, text)]
     return article, problems
+
+
+def new_path(software: str, key: str, lang: str) -> str:
+    """Where a new article is kept: its software's folder, a file named by its translation key and language."""
+    return f"{software}/{key}.{lang}.md"
+
+
+def starting_text(software: str, key: str, lang: str, today: dt.date, other: str | None = None) -> str:
+    """The text a new article starts from: its translation's file (`other`) with this language's id and lang, else
+    front matter with the chosen software, key and language and every other field to fill in."""
+    if other is not None:
+        text = re.sub(r"^id:.*$", f"id: {key}-{lang}", other, count=1, flags=re.M)
+        return re.sub(r"^lang:.*$", f"lang: {lang}", text, count=1, flags=re.M)
+    return (f"---\nid: {key}-{lang}\nlang: {lang}\ntranslation_key: {key}\ntitle: \"\"\nsummary: \"\"\n"
+            f"software: {software}\ncategory: \nsymptoms: []\napplies_to: []\ntags: []\nupdated: {today.isoformat()}\n"
+            "related: []\n---\n")
+
+
+def placement_problems(text: str, software: str, key: str, lang: str) -> list[Problem]:
+    """Where the front matter says otherwise than the file's place (software folder, key and language)."""
+    path = new_path(software, key, lang)
+    article, _problems = parse_article(text, path)  # its own problems are reported by check()
+    if article is None:
+        return []
+    return [Problem(path, field_line(None, text, name), f"{name} must be `{wanted}` (the file is {path})")
+            for name, wanted in (("software", software), ("translation_key", key), ("lang", lang))
+            if getattr(article, name) != wanted]
 
 
 def relative(articles_dir: Path, article: Article) -> str:

@@ -96,6 +96,8 @@ def test_library_checks_translations_related_topics_and_duplicates(tmp_path):
     write(tmp_path / "ssh", "demo-topic.zh.md", zh)
     write(tmp_path / "ssh", "copy.zh.md", zh)
     write(tmp_path / "ssh", "lonely.en.md", GOOD.replace("demo-topic", "lonely"))
+    write(tmp_path / "ssh", "apart.en.md", GOOD.replace("demo-topic", "apart"))
+    write(tmp_path / "ssh", "apart.zh.md", zh.replace("demo-topic", "apart").replace("troubleshooting", "configuration"))
     write(tmp_path / "ssh", "bad-software.en.md", GOOD.replace("demo-topic", "odd").replace("software: ssh", "software: mysql"))
     lib = load_library(tmp_path, TOPICS)
     messages = " | ".join(p.message for p in lib.problems)
@@ -103,7 +105,10 @@ def test_library_checks_translations_related_topics_and_duplicates(tmp_path):
     assert "duplicate id `demo-topic-zh`" in messages
     assert "no zh translation for `lonely`" in messages
     assert "software `mysql`" in messages
-    assert set(lib.articles) == {"demo-topic-en", "demo-topic-zh", "lonely-en"}
+    assert "category differs from its `zh` translation (apart-zh: configuration)" in messages
+    apart = [p for p in lib.problems if p.path.endswith("apart.en.md")]
+    assert [(p.line, p.severity) for p in apart] == [(8, "warning")]  # at the field's line
+    assert set(lib.articles) == {"demo-topic-en", "demo-topic-zh", "lonely-en", "apart-en", "apart-zh"}
 
 
 def test_a_broken_edit_keeps_the_last_good_version(tmp_path):

@@ -1,6 +1,7 @@
 """Staff accounts on the desk: nobody anonymous reaches a staff page or the staff API, roles are enforced, failed
 sign-ins lock an account, and every change is in the audit log."""
 
+import datetime as dt
 import re
 from urllib.parse import urlsplit
 
@@ -19,15 +20,16 @@ STAFF_PAGES = [("GET", "/engineer/unanswered"), ("GET", "/engineer/problems"), (
                ("POST", "/engineer/users"), ("POST", "/engineer/users/role"), ("POST", "/engineer/users/unlock"),
                ("GET", "/engineer/audit"), ("GET", "/engineer/rules"), ("POST", "/engineer/rules/test"),
                ("GET", "/engineer/tickets"), ("GET", TICKET), ("POST", f"{TICKET}/reply"),
-               ("POST", f"{TICKET}/status")]
+               ("POST", f"{TICKET}/status"), ("GET", "/engineer/password"), ("POST", "/engineer/password")]
 ARTICLE = "/engineer/articles/plans-overview-en"
 STAFF_PAGES += [("GET", "/engineer/articles"), ("GET", f"{ARTICLE}/edit"), ("POST", f"{ARTICLE}/edit"),
                 ("GET", f"{ARTICLE}/versions"), ("GET", f"{ARTICLE}/versions/1"), ("GET", f"{ARTICLE}/diff"),
                 ("POST", f"{ARTICLE}/versions/1/restore"), ("GET", "/engineer/analytics"),
-                ("GET", "/engineer/analytics/report.csv")]
+                ("GET", "/engineer/analytics/report.csv"), ("GET", "/engineer/articles/new"),
+                ("POST", "/engineer/articles/new"), ("GET", f"{ARTICLE}/translate"), ("POST", f"{ARTICLE}/translate")]
 STAFF_API = [("GET", "/api/staff/tickets"), ("GET", "/api/staff/tickets/T20261123-XXXXXX"),
              ("POST", "/api/staff/tickets/T20261123-XXXXXX/replies"),
-             ("POST", "/api/staff/articles/plans-overview-en/preview")]
+             ("POST", "/api/staff/articles/plans-overview-en/preview"), ("POST", "/api/staff/articles/draft-preview")]
 ADMIN_ONLY = [("GET", "/engineer/users"), ("POST", "/engineer/users"), ("POST", "/engineer/users/role"),
               ("POST", "/engineer/users/unlock"), ("GET", "/engineer/audit"), ("GET", "/engineer/rules"),
               ("POST", "/engineer/rules/test")]
@@ -175,3 +177,48 @@ def test_kb_users_add_list_and_unlock(tmp_path):
     assert listed.output.splitlines() == ["wang.fang\teditor", "zhao\tadmin"]
     assert runner.invoke(cli, ["users", "unlock", "nobody", "--url", url]).exit_code == 1
     assert runner.invoke(cli, ["users", "unlock", "zhao", "--url", url]).exit_code == 0
+
+
+def _elsewhere(app, address: str):
+    """Another browser of the same person (its own address, so its own sign-in budget)."""
+    client = app.test_client()
+    client.environ_base.update(REMOTE_ADDR=address, HTTP_ACCEPT_LANGUAGE="en")
+    return client
+
+
+def test_a_staff_member_changes_their_own_password_and_their_other_sessions_end(app, en):
+    name = sign_in(app, en, "editor")
+    other = _elsewhere(app, "127.0.0.2")
+    sign_in(app, other, "editor")
+    new = "a much longer new passphrase"
+    for client, form, field, words in (
+            (en, {"current": "wrong-wrong-wrong", "password": new, "again": new}, "current",
+             "That is not your current password."),
+            (en, {"current": STAFF_PASSWORD, "password": new, "again": new + "!"}, "again",
+             "must be the same as the new password"),
+            (other, {"current": STAFF_PASSWORD, "password": STAFF_PASSWORD, "again": STAFF_PASSWORD}, "password",
+             "must differ from the current password"),
+            (other, {"current": STAFF_PASSWORD, "password": "too short", "again": "too short"}, "password",
+             "must be at least 12 characters")):
+        refused = client.post("/engineer/password", data=form)
+        page = text_of(refused)
+        assert refused.status_code in (400, 401) and words in page and f'id="f-{field}" name="{field}" aria-invalid' in page
+    assert app.extensions["store"].users.sign_in(name, STAFF_PASSWORD, max_failures=99, lock_for=dt.timedelta(0))  # unchanged
+    changed = en.post("/engineer/password", data={"current": STAFF_PASSWORD, "password": new, "again": new})
+    assert changed.status_code == 302
+    assert "Your other sessions are signed out." in text_of(en.get(changed.headers["Location"]))
+    assert en.get("/engineer/unanswered").status_code == 200  # this session goes on
+    assert other.get("/engineer/unanswered").status_code == 302  # the other one is signed out
+    third = _elsewhere(app, "127.0.0.3")
+    assert third.post("/engineer/login", data={"name": name, "password": STAFF_PASSWORD}).status_code == 401
+    assert third.post("/engineer/login", data={"name": name, "password": new}).status_code == 302
+    entry = app.extensions["store"].audit.entries()[0]
+    assert (entry["actor"], entry["action"], entry["target"]) == (name, "user.password", f"user:{name}")
+
+
+def test_the_password_page_is_in_chinese_too(app):
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh-CN"
+    sign_in(app, client, "editor")
+    page = text_of(client.get("/engineer/password"))
+    assert "修改您的密码" in page and "再次输入新密码" in page

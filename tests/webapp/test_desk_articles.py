@@ -1,6 +1,8 @@
 """Articles on the desk: preview with the site's renderer, checks at the line, versions with their author, diff,
 restore, a conflict instead of an overwrite, a flagged translation, and every worker serving the saved text."""
 
+import html
+import re
 import shutil
 
 import pytest
@@ -180,3 +182,106 @@ def test_kb_content_export_and_import(sites, tmp_path):
     file.write_text(file.read_text().replace("category: troubleshooting", "category: gossip"), encoding="utf-8")
     broken = runner.invoke(cli, [*options, "content", "import", "--url", url])
     assert broken.exit_code == 1 and "nothing imported" in broken.output
+
+
+def _listed(page: str) -> list[str]:
+    """The article ids a list page shows, in its order."""
+    return re.findall(r"<br><code>([a-z0-9-]+)</code>", page)
+
+
+def test_articles_are_filtered_by_status_and_last_update_and_sorted_by_it(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    assert editor.post(EDIT, data={"text": _text(articles).replace("journal says", "log says"), "action": "draft"}
+                       ).status_code == 302
+    everything = ["plans-overview-en", "plans-overview-zh", "widget-start-en", "widget-start-zh"]
+    assert _listed(text_of(editor.get("/engineer/articles"))) == everything
+    assert _listed(text_of(editor.get("/engineer/articles", query_string={"status": "draft"}))) == [ARTICLE]
+    published = _listed(text_of(editor.get("/engineer/articles", query_string={"status": "published"})))
+    assert published == [a for a in everything if a != ARTICLE]
+    assert _listed(text_of(editor.get("/engineer/articles", query_string={"within": "1"}))) == [ARTICLE]
+    dated = {"since": "2026-12-01", "until": "2026-12-01"}  # the front matter's date; the draft is later
+    assert _listed(text_of(editor.get("/engineer/articles", query_string=dated))) == published
+    newest = _listed(text_of(editor.get("/engineer/articles", query_string={"sort": "newest"})))
+    oldest = _listed(text_of(editor.get("/engineer/articles", query_string={"sort": "oldest"})))
+    assert newest[0] == ARTICLE and oldest[-1] == ARTICLE and sorted(newest) == everything
+    for bad in ({"status": "gone"}, {"within": "0"}, {"since": "2026-02-30"}, {"since": "2026-12-02", "until": "2026-12-01"},
+                {"sort": "random"}):
+        refused = editor.get("/engineer/articles", query_string=bad)
+        assert refused.status_code == 400 and 'class="form-error"' in text_of(refused), bad
+
+
+def test_the_editor_checks_the_draft_across_the_library_at_the_line(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    start = _text(articles)
+    for change, line, words in (
+            (("related: [plans-overview]", "related: [plans-overview, no-such-topic]"), 13,
+             "related topic `no-such-topic` does not exist"),
+            (("id: widget-start-en", "id: widget-start-zh"), 2, "duplicate id `widget-start-zh`"),
+            (("translation_key: widget-start", "translation_key: plans-overview"), 4,
+             "two `en` articles share translation_key `plans-overview`")):
+        refused = editor.post(EDIT, data={"text": start.replace(*change), "action": "save"})
+        page = text_of(refused)
+        assert refused.status_code == 400 and f"Line {line}: error: {words}" in page, words
+    assert _text(articles) == start
+    moved = start.replace("category: troubleshooting", "category: configuration")  # the zh file changes next
+    answer = editor.post(f"/api/staff/articles/{ARTICLE}/preview", json={"text": moved})
+    assert {"line": 8, "severity": "warning", "message": "category differs from its `zh` translation "
+            "(widget-start-zh: troubleshooting)"} in answer.json["problems"]
+    renamed = start.replace("translation_key: widget-start", "translation_key: widget-begin")
+    warned = [p["message"] for p in editor.post(f"/api/staff/articles/{ARTICLE}/preview", json={"text": renamed}
+                                                ).json["problems"]]
+    assert "no zh translation for `widget-begin`" in warned and any(
+        "widget-start.zh.md: no en translation for `widget-start`" in m for m in warned)  # what it breaks elsewhere
+    assert editor.post(EDIT, data={"text": moved, "action": "save"}).status_code == 302  # warnings do not block
+
+
+def test_a_new_article_is_created_then_its_translation_added(sites):
+    (app, articles), (other, articles_two) = sites
+    editor = _client(app)
+    start = text_of(editor.get("/engineer/articles/new", query_string={"software": "widget", "key": "widget-stop",
+                                                                       "lang": "en"}))
+    assert "translation_key: widget-stop" in start and "id: widget-stop-en" in start and "software: widget" in start
+    text = _text(articles).replace("widget-start", "widget-stop").replace("fails to start", "fails to stop")
+    new = {"software": "widget", "key": "widget-stop", "lang": "en", "text": text, "action": "save"}
+    taken = editor.post("/engineer/articles/new", data={**new, "key": "widget-start"})
+    assert taken.status_code == 409 and "There is already an article with this key in this language." in text_of(taken)
+    misplaced = editor.post("/engineer/articles/new", data={**new, "text": text.replace("lang: en", "lang: zh")})
+    assert misplaced.status_code == 400 and "Line 3: error: lang must be `en`" in text_of(misplaced)
+    assert "widget-stop" in text_of(misplaced)  # the text is kept
+    assert editor.post("/engineer/articles/new", data={**new, "lang": "fr"}).status_code == 400
+    assert not (articles / "widget" / "widget-stop.en.md").exists()
+    created = editor.post("/engineer/articles/new", data=new)
+    assert created.status_code == 302 and "/engineer/articles/widget-stop-en/versions" in created.headers["Location"]
+    assert "widgetd fails to stop" in text_of(other.test_client().get("/articles/widget-stop-en"))
+    assert (articles_two / "widget" / "widget-stop.en.md").read_text(encoding="utf-8") == text.strip()
+    assert editor.post("/engineer/articles/new", data=new).status_code == 409  # a second time
+    other_language = editor.post("/engineer/articles/new", data={**new, "lang": "zh"})  # a new topic, not the translation
+    assert other_language.status_code == 409 and "This key is already in use" in text_of(other_language)
+    listed = text_of(editor.get("/engineer/articles", query_string={"translation": "missing"}))
+    assert "/engineer/articles/widget-stop-en/translate" in listed
+    form = text_of(editor.get("/engineer/articles/widget-stop-en/translate"))
+    assert "id: widget-stop-zh" in form and "lang: zh" in form and "translation_key: widget-stop" in form
+    translated = re.search(r"<textarea[^>]*>(.*?)</textarea>", form, re.S).group(1)
+    translated = html.unescape(translated).replace("widgetd fails to stop", "widgetd 无法停止")
+    saved = editor.post("/engineer/articles/widget-stop-en/translate",
+                        data={"text": translated, "action": "save", "lang": "en"})  # the language is the missing one
+    assert saved.status_code == 302 and "/engineer/articles/widget-stop-zh/versions" in saved.headers["Location"]
+    assert "widgetd 无法停止" in text_of(other.test_client().get("/articles/widget-stop-zh"))
+    again = editor.get("/engineer/articles/widget-stop-en/translate")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/engineer/articles/widget-stop-zh/edit")
+    audit = [e for e in app.extensions["store"].audit.entries(10) if e["action"] == "article.save"]
+    assert {e["target"] for e in audit} >= {"article:widget/widget-stop.en.md", "article:widget/widget-stop.zh.md"}
+
+
+def test_the_live_preview_of_a_new_article(sites):
+    (app, articles), _ = sites
+    editor = _client(app)
+    text = _text(articles).replace("widget-start", "widget-stop")
+    answer = editor.post("/api/staff/articles/draft-preview",
+                         json={"software": "widget", "key": "widget-halt", "lang": "en", "text": text})
+    assert answer.status_code == 200 and "<h2" in answer.json["html"]
+    assert {"line": 4, "severity": "error", "message": "translation_key must be `widget-halt` (the file is "
+            "widget/widget-halt.en.md)"} in answer.json["problems"]
+    assert editor.post("/api/staff/articles/draft-preview", json={"text": text}).status_code == 400

@@ -1,6 +1,7 @@
 """The desk in a real Chromium (CSRF on): sign in and out, an editor refused the admin pages, a ticket answered by
 staff and read by its customer, and an article edited with the live preview, saved, then an earlier version
-restored; two conflicting saves."""
+restored; two conflicting saves; the analytics page's charts and tables drawn from searches and a question logged
+by a customer's browser."""
 
 from __future__ import annotations
 
@@ -145,3 +146,42 @@ def test_two_editors_saving_from_the_same_version_get_a_conflict(context, browse
         expect(second.get_by_label("Front matter and Markdown")).to_have_value(re.compile("Second editor's line."))
     finally:
         other_context.close()
+
+
+def _chart_and_table(page, title_id: str) -> tuple[dict, dict, dict]:
+    """One report's bars (label → value, from each bar's title), their widths, and its table (first two columns)."""
+    section = page.locator(f"section:has(#{title_id})")
+    bars, widths = {}, {}
+    for rect in section.locator("svg.chart rect").all():
+        label, value = rect.locator("title").text_content().rsplit(": ", 1)
+        bars[label], widths[label] = int(value), float(rect.get_attribute("width"))
+    table = {row.locator("th").inner_text(): int(row.locator("td").first.inner_text())
+             for row in section.locator("tbody tr").all()}
+    return bars, widths, table
+
+
+def test_the_analytics_page_draws_its_charts_from_logged_data(context, browser, site):
+    customer_context = browser.new_context(base_url=site[0], locale="en-US")
+    try:
+        customer = customer_context.new_page()
+        for query in ("qqzebra", "qqzebra", "qqzebra", "qqwombat"):  # searches that find nothing
+            customer.goto(f"/search?q={query}")
+            expect(customer.locator("main")).to_contain_text(query)
+        customer.goto("/assistant?question=zzqx+blorp")  # a question no rule decides
+        expect(customer.locator("main")).to_contain_text("zzqx blorp")
+    finally:
+        customer_context.close()
+    page = context.new_page()
+    sign_in(page, "li.wei")
+    page.get_by_role("link", name="What customers miss").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("What customers miss")
+    bars, widths, table = _chart_and_table(page, "queries-title")
+    assert bars == table  # the chart and the table beside it say the same
+    assert bars["qqzebra"] == 3 and bars["qqwombat"] == 1 and bars["zzqx blorp"] == 1
+    top = max(bars.values())
+    assert all(widths[label] == round(200 * value / top, 1) for label, value in bars.items())  # scaled to the largest
+    assert widths["qqzebra"] == 200 and widths["qqwombat"] == 66.7  # a third of the longest bar
+    row = page.locator("section:has(#queries-title) tbody tr", has=page.locator("th", has_text="qqzebra"))
+    expect(row.locator("td")).to_have_text(["3", "3", "0", "3", "0"])  # 3 searches, no question, none found anything
+    bars, widths, table = _chart_and_table(page, "undecided-title")
+    assert bars == table == {"zzqx blorp": 1} and widths["zzqx blorp"] == 200

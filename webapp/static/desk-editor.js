@@ -27,13 +27,21 @@
     problems.dataset.count = String(data.problems.length);
   }
 
+  function fields() {  // a new article's preview also names its software, key and language
+    var body = {text: text.value};
+    ["software", "key", "lang"].forEach(function (name) {
+      if (form.elements[name]) body[name] = form.elements[name].value;
+    });
+    return body;
+  }
+
   text.addEventListener("input", function () {
     clearTimeout(timer);
     timer = setTimeout(function () {
       var mine = ++sent;
       fetch(form.dataset.preview, {method: "POST", credentials: "same-origin",
         headers: {"Content-Type": "application/json", "X-CSRFToken": token},
-        body: JSON.stringify({text: text.value})})
+        body: JSON.stringify(fields())})
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (data) { if (data && mine === sent) show(data); })
         .catch(function () {});
