@@ -110,6 +110,13 @@ class Logs:
         return [{"id": r.id, "conversation": r.conversation, "input": r.input, "fingerprint": r.fingerprint,
                  "fired": r.fired, "decided": r.decided, "created_at": r.created_at.isoformat()} for r in rows]
 
+    def recent(self, limit: int = 100) -> list[dict]:
+        """The newest logged answers first: what the desk lists to make a wrong one a rule test case."""
+        query = select(AskLog).where(AskLog.input.is_not(None)).order_by(AskLog.id.desc()).limit(max(1, limit))
+        with self.db.read.begin() as session:
+            return [{"id": r.id, "question": r.question, "plan": r.plan, "scope": r.scope, "software": r.software,
+                     "fired": r.fired or [], "created_at": r.created_at.isoformat()} for r in session.scalars(query)]
+
     def latest_input(self, conversation: str) -> dict | None:
         """The input of the conversation's latest answer (what a follow-up continues), or None."""
         with self.db.read.begin() as session:
