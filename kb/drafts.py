@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from dataclasses import field
 from pathlib import Path
 
+import yaml
+
 from kb.content.revisions import write_atomically
 from kb.errors import InvalidFiles
 from kb.errors import Problem
@@ -102,3 +104,27 @@ def check_draft(live, changes: dict[str, str | None], entries: list[dict]) -> Dr
         broken = [f for f in tests.failures if f["id"] in passing]
         draft = KnowledgeBase(folder, live.articles_dir, Path(folder).parent / "index", embedder=None)
         return DraftCheck([], tests, replay(entries, live, draft), broken)
+
+
+def rules_changed(history: list[dict]) -> dict[str, dict]:
+    """The newest saved version (kb.store.rule_revisions) that changed each decision rule, by rule id: a rule is
+    changed when its definition in a decisions file differs before and after the version."""
+    changed: dict[str, dict] = {}
+    for revision in sorted(history, key=lambda r: r["version"]):
+        for path, text in revision["files"].items():
+            before, after = _rules_in(revision["before"].get(path)), _rules_in(text)
+            for rule_id in before.keys() | after.keys():
+                if before.get(rule_id) != after.get(rule_id):
+                    changed[rule_id] = revision
+    return changed
+
+
+def _rules_in(text: str | None) -> dict[str, dict]:
+    """The decision rules a file's text defines, by id (none for another kind of file or one that does not parse)."""
+    try:
+        data = yaml.safe_load(text or "")
+    except yaml.YAMLError:
+        return {}
+    if not isinstance(data, dict) or data.get("kind") != "decisions" or not isinstance(data.get("rules"), list):
+        return {}
+    return {r["id"]: r for r in data["rules"] if isinstance(r, dict) and isinstance(r.get("id"), str)}

@@ -185,3 +185,27 @@ def test_a_wrong_logged_answer_becomes_a_rule_test_case(sites):
     assert again.status_code == 409 and "There is already a test case with that id." in text_of(again)
     report = text_of(admin.post("/engineer/rules/test"))
     assert "widget-start-is-partial" in report and "3 passed, 1 failed" in report
+
+
+def test_the_rules_page_lists_the_files_and_each_decision_rule_with_its_firing_and_last_change(sites):
+    (app, rules), _ = sites
+    for question in ("please write code for me", "please write code for me", "widgetd fails to start"):
+        _ask(app, question)
+    admin = _staff(app, "admin")
+    edited = _decisions(rules).replace("priority: 20", "priority: 25")
+    assert admin.post(EDIT, data={"text": edited, "base": "0", "action": "save"}).status_code == 302
+    page = text_of(admin.get("/engineer/rules"))
+    assert 'href="/engineer/rules/files/tests/basic.yaml"' in page and 'href="/engineer/rules/files/lexicon/intake.yaml"' in page
+
+    def row(rule_id: str) -> str:
+        return page.split(f'<tr id="rule-{rule_id}">')[1].split("</tr>")[0]
+
+    code = row("scope.code")
+    assert "<code>activity</code>: develop" in code and "<code>scope</code>: out" in code
+    assert "<code>alternatives</code>: vendor" in code
+    assert "<td>50</td>" in code and "<code>exclude.code</code>" in code and "fixture / excludes" in code
+    assert '<td class="fired">2</td>' in code and '<td class="changed">the files</td>' in code
+    assert '<td class="fired">1</td>' in row("scope.tool")
+    tin = row("scope.tool_on_tin")
+    assert "<td>25</td>" in tin and '<td class="fired">0</td>' in tin
+    assert '<a href="/engineer/rules/versions/1">test-admin</a>' in tin
