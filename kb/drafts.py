@@ -100,10 +100,23 @@ def check_draft(live, changes: dict[str, str | None], entries: list[dict]) -> Dr
             rule["where"] = local(rule["where"])
         for conflict in tests.conflicts:
             conflict["case"] = local(conflict["case"])
-        passing = set(run_rule_tests(live.book, live.rules_dir / "tests").passed)
-        broken = [f for f in tests.failures if f["id"] in passing]
-        draft = KnowledgeBase(folder, live.articles_dir, Path(folder).parent / "index", embedder=None)
+        broken = [f for f in tests.failures if f["id"] in _passing(live)]
+        draft = KnowledgeBase(folder, live.articles_dir, Path(folder).parent / "index", embedder=None, book=book,
+                              library=live.library)
         return DraftCheck([], tests, replay(entries, live, draft), broken)
+
+
+_PASSING: dict[tuple, set[str]] = {}  # the live rules' passing cases, for the newest (rule book, test files) seen
+
+
+def _passing(live) -> set[str]:
+    """The ids of the test cases the live rules pass; run again only when the rules or their test files change."""
+    tests = live.rules_dir / "tests"
+    key = (live.book.fingerprint, tuple(sorted((p.name, p.read_bytes()) for p in tests.glob("*.yaml"))))
+    if key not in _PASSING:
+        _PASSING.clear()
+        _PASSING[key] = set(run_rule_tests(live.book, tests).passed)
+    return _PASSING[key]
 
 
 def rules_changed(history: list[dict]) -> dict[str, dict]:

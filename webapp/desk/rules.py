@@ -48,7 +48,7 @@ bp = Blueprint("desk_rules", __name__, url_prefix="/engineer/rules")
 staff.protect(bp)
 TRY_FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city", "reported_at"}
 REPLAY_DAYS = 30  # a draft is replayed against the decisions logged in these last days,
-REPLAY_LIMIT = 2000  # at most this many of the newest: a check answers within seconds
+REPLAY_LIMIT = 500  # at most this many of the newest (about 10 s on one core): the CLI replays the whole log
 LOG_LIMIT = 100  # logged answers listed
 FROM_LOG = "tests/from-log.yaml"  # where a logged answer's test case goes, as `kb rules case-from-log` puts it
 CASE_FIELDS = {"id", "scope", "software", "channels", "response_target_minutes", "rules", "base"}
