@@ -185,6 +185,9 @@ def test_a_wrong_logged_answer_becomes_a_rule_test_case(sites):
     assert again.status_code == 409 and "There is already a test case with that id." in text_of(again)
     report = text_of(admin.post("/engineer/rules/test"))
     assert "widget-start-is-partial" in report and "3 passed, 1 failed" in report
+    assert admin.post("/engineer/rules/versions/0/rollback").status_code == 302  # the file did not exist before
+    _ask(other, "anything")
+    assert not (rules / "tests/from-log.yaml").exists() and not (rules_two / "tests/from-log.yaml").exists()
 
 
 def test_the_rules_page_lists_the_files_and_each_decision_rule_with_its_firing_and_last_change(sites):
