@@ -54,6 +54,13 @@ FROM_LOG = "tests/from-log.yaml"  # where a logged answer's test case goes, as `
 CASE_FIELDS = {"id", "scope", "software", "channels", "response_target_minutes", "rules", "base"}
 
 
+@bp.before_request
+def newest_rules():
+    """Every page here starts from the newest saved rules, not from this worker's last look (KB_RELOAD_INTERVAL ago):
+    an edit shown from an older text than its version would undo a change saved meanwhile."""
+    sync_now()
+
+
 @bp.route("/try", methods=("GET", "POST"))
 def try_case():
     """Question, plan, severity, onsite contract and time in; the decision card, its trace and the rules that fired."""
