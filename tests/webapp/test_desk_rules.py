@@ -35,6 +35,11 @@ def test_an_editor_tries_a_case_and_sees_the_decision_its_trace_and_the_fired_ru
     fired = page.split('class="fired-rules"')[1].split("</ul>")[0]
     assert "<code>scope.uncatalogued_software</code>" in fired and "<code>scope.uncatalogued_install</code>" in fired
     assert app.extensions["store"].logs.decisions() == []  # a try is no customer's question
+    unplanned = text_of(editor.post(TRY, data={"question": IN_SCOPE}))
+    assert 'action="/engineer/rules/try#decision"' in unplanned and 'name="plan" value="S3"' in unplanned
+    assert "/assistant#decision" not in unplanned  # a missing fact is added by trying again, not asking the assistant
+    planned = text_of(editor.post(TRY, data={"question": IN_SCOPE, "plan": "S3", "software": "ssh"}))
+    assert "badge-in" in planned and app.extensions["store"].logs.decisions() == []
     onsite = text_of(editor.post(TRY, data={"question": "平台瘫痪", "plan": "S2", "onsite_mode": "5x8", "onsite_staff": "2",
                                             "onsite_city": "上海", "reported_at": "2026-10-03T22:00+08:00"}))
     assert "Onsite response" in onsite

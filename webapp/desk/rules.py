@@ -46,7 +46,8 @@ from webapp.services import get_store
 
 bp = Blueprint("desk_rules", __name__, url_prefix="/engineer/rules")
 staff.protect(bp)
-TRY_FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city", "reported_at"}
+TRY_FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city", "reported_at", "software",
+              "os", "version"}
 REPLAY_DAYS = 30  # a draft is replayed against the decisions logged in these last days,
 REPLAY_LIMIT = 500  # at most this many of the newest (about 10 s on one core): the CLI replays the whole log
 LOG_LIMIT = 100  # logged answers listed
