@@ -1,4 +1,4 @@
-"""The inputs of the engineers' desk (tickets worked by staff, articles edited), validated like every other request,
+"""The inputs of the engineers' desk (tickets worked by staff, articles and rules edited), validated like every other request,
 and where a ticket stands against its deadline."""
 
 from __future__ import annotations
@@ -8,7 +8,9 @@ import datetime as dt
 from kb.content.articles import CATEGORIES
 from kb.content.articles import LANGS
 from kb.content.revisions import MAX_TEXT
+from kb.drafts import MAX_TEXT as RULE_TEXT
 from kb.errors import InvalidInput
+from kb.rules.conditions import SCOPES
 from kb.schemas import BookChoice
 from kb.schemas import Integer
 from kb.schemas import OneOf
@@ -21,6 +23,7 @@ REPLY = (1, 5000)
 REPORTS = ("queries", "unhelpful", "undecided", "deflection", "tickets")
 DEFAULT_DAYS = 30
 MAX_DAYS = 366
+IDS = r"^[A-Za-z0-9_.\-]+( *, *[A-Za-z0-9_.\-]+)*$"  # comma-separated rule-book ids
 STAFF_STATUSES = STATUSES[1:]  # staff move a ticket on; only a new ticket is new
 DATE = r"^\d{4}-\d{2}-\d{2}$"
 SLUG = r"^[a-z0-9][a-z0-9-]{2,100}$"  # an article id or translation key (kb.content.articles.Slug)
@@ -102,6 +105,38 @@ class NewArticle(Request):
     lang: OneOf(LANGS)
     text: Text(1, MAX_TEXT, multiline=True)
     action: OneOf(("preview", "save")) = "preview"
+
+
+class RuleEdit(Request):
+    """A rule file as the editor sends it, the rule-set version it started from (0: nothing saved yet), a note, and
+    whether to check it or save it (a save is checked first)."""
+
+    text: Text(1, RULE_TEXT, multiline=True)
+    base: Integer(0, 1_000_000)
+    action: OneOf(("check", "save")) = "check"
+    note: Optional(Text(1, 200)) = None
+
+
+class ExpectedOutcome(Request):
+    """A logged answer made a rule test case: its id and the outcome the engineer expects (at least one)."""
+
+    id: Text(1, 80, pattern=r"^[a-z0-9][a-z0-9_\-.]*$")
+    scope: Optional(OneOf(SCOPES)) = None
+    software: Optional(BookChoice("catalog")) = None
+    channels: Optional(Text(1, 400, pattern=IDS)) = None  # every channel, best first
+    response_target_minutes: Optional(Integer(0, 100_000)) = None
+    rules: Optional(Text(1, 1000, pattern=IDS)) = None  # rules that must fire
+    base: Integer(0, 1_000_000)  # the rule-set version the engineer started from
+
+    def expect(self) -> dict:
+        """The `expect` of the test case (kb.rules.ruletests): lists for the comma-separated ids."""
+        given = self.model_dump(exclude={"id", "base"}, exclude_none=True)
+        for key in ("channels", "rules"):
+            if key in given:
+                given[key] = [part.strip() for part in given[key].split(",") if part.strip()]
+        if not given:
+            raise InvalidInput("scope", "required")
+        return given
 
 
 class DateRange(Request):

@@ -16,6 +16,7 @@ from kb.errors import NotFound
 from kb.errors import NotReady
 from kb.errors import RuleError
 from kb.fingerprint import files_fingerprint
+from kb.rules.book import RuleBook
 from kb.rules.book import load_rulebook
 from kb.rules.case import Onsite
 from kb.rules.engine import Decision
@@ -49,17 +50,19 @@ class KnowledgeBase:
     """Rules, articles and search over three folders; safe to share between threads."""
 
     def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None,
-                 embedder: Embedder | str | None = "minilm", keyword_backend: str = registry.DEFAULT_KEYWORD):
+                 embedder: Embedder | str | None = "minilm", keyword_backend: str = registry.DEFAULT_KEYWORD,
+                 book: RuleBook | None = None, library: Library | None = None):
         """`embedder` is an Embedder, the registry name of one (read from `model_path`, default its own model), or
         None for keyword-only search (no model, no torch); `keyword_backend` is a registry name
-        (kb.search.registry)."""
+        (kb.search.registry). `book` and `library`, already loaded from these folders, are taken as they are (a
+        draft of the rules decides with the site's articles, kb.drafts)."""
         self.rules_dir, self.articles_dir, self.index_dir = Path(rules_dir), Path(articles_dir), Path(index_dir)
         self.embedder: Embedder | None = registry.embedder(embedder, model_path) if isinstance(embedder, str) else embedder
         self.keyword_backend = registry.keyword_backend(keyword_backend)
         self._lock = threading.Lock()
-        self.book = load_rulebook(self.rules_dir)  # no last good version yet: a broken start fails loudly
+        self.book = book or load_rulebook(self.rules_dir)  # no last good version yet: a broken start fails loudly
         self.rule_problems: list = []
-        self.library = load_library(self.articles_dir, self.topics)
+        self.library = library or load_library(self.articles_dir, self.topics)
         self._searcher: Searcher | None = None
         self._phrases: tuple[Library, SoftwareEvidence] | None = None  # built on first use, again after a reload
         self._opened: OpenBuild | None = None

@@ -80,11 +80,7 @@ class Service:
         kb = self.knowledge
         if request.follow_up and request.conversation:
             request = self._continued(request)
-        onsite = request.onsite
-        decision = kb.ask(request.question, plan=request.plan, severity=request.severity,
-                          onsite=Onsite(onsite.mode, onsite.staff, onsite.city) if onsite else None,
-                          reported_at=request.reported_at or self.clock(), software=request.software, os=request.os,
-                          version=request.version)
+        decision = self._decide(kb, request)
         note = None
         try:
             hits = kb.search(request.question[:MAX_QUERY], lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
@@ -98,6 +94,19 @@ class Service:
             input=_input(request, decision, lang), fingerprint=decision.fingerprint, fired=decision.fired,
             decided=decision.summary())
         return Answer(decision, view, hits, conversation, note)
+
+    def try_case(self, request: AskRequest, lang: str) -> tuple[Decision, DecisionView]:
+        """Decide a case an engineer tries on the desk as a customer's question is decided, with the rules in force;
+        neither searched nor logged: a try is no customer's question, and a replay must not count it."""
+        decision = self._decide(self.knowledge, request)
+        return decision, self.knowledge.render(decision, lang)
+
+    def _decide(self, kb: KnowledgeBase, request: AskRequest) -> Decision:
+        onsite = request.onsite
+        return kb.ask(request.question, plan=request.plan, severity=request.severity,
+                      onsite=Onsite(onsite.mode, onsite.staff, onsite.city) if onsite else None,
+                      reported_at=request.reported_at or self.clock(), software=request.software, os=request.os,
+                      version=request.version)
 
     def _continued(self, request: AskRequest) -> AskRequest:
         """The request as its conversation's latest case refined by it: facts the request gives win."""

@@ -59,10 +59,11 @@ def create_app(test_config: dict | None = None):
     from webapp.desk import analytics as desk_analytics
     from webapp.desk import articles as desk_articles
     from webapp.desk import content
+    from webapp.desk import rules as desk_rules
     from webapp.desk import tickets as desk_tickets
 
     for module in (home, search, articles, assistant, tickets, engineer, api, health, widget, desk_tickets, desk_articles,
-                   desk_analytics):
+                   desk_analytics, desk_rules):
         app.register_blueprint(module.bp)
     for module in (widget, desk_tickets, desk_articles):
         app.register_blueprint(module.api_bp)

@@ -24,6 +24,8 @@ from kb.accounts import PasswordChange
 from kb.accounts import RoleChange
 from kb.accounts import SignIn
 from kb.accounts import SignInRefused
+from kb.drafts import rule_texts
+from kb.drafts import rules_changed
 from kb.errors import Conflict
 from kb.errors import InvalidInput
 from kb.errors import NotFound
@@ -35,12 +37,14 @@ from webapp.home import local_path
 from webapp.i18n import describe
 from webapp.i18n import format_time
 from webapp.services import get_kb
+from webapp.services import get_service
 from webapp.services import get_store
 
 bp = Blueprint("engineer", __name__, url_prefix="/engineer")
 staff.protect(bp)
 UNANSWERED_LIMIT = 100
 AUDIT_LIMIT = 200
+FIRED_DAYS = 30  # the rules table counts how often each rule fired in these last days
 
 
 @bp.route("/login", methods=("GET", "POST"))
@@ -191,8 +195,12 @@ def test_rules():
 
 
 def _rules_page(report):
-    kb = get_kb()
-    return render_template("desk/rules.html", kb=kb, book=kb.book, problems=kb.rule_problems, report=report)
+    """The rule files to edit, the decision rules with how often each fired lately and who changed it last."""
+    kb, store = get_kb(), get_store()
+    since = get_service().clock() - dt.timedelta(days=FIRED_DAYS)
+    return render_template("desk/rules.html", kb=kb, book=kb.book, problems=kb.rule_problems, report=report,
+                           files=sorted(rule_texts(kb.rules_dir)), fired=store.logs.fired_counts(since),
+                           changed=rules_changed(store.rule_revisions.history()), fired_days=FIRED_DAYS)
 
 
 @bp.get("/audit")

@@ -25,6 +25,7 @@ class RuleTestReport:
 
     total: int = 0
     failures: list = field(default_factory=list)
+    passed: list = field(default_factory=list)  # ids of the cases that pass
     unfired: list = field(default_factory=list)
     conflicts: list = field(default_factory=list)
 
@@ -114,7 +115,9 @@ def run_rule_tests(book, tests_dir: Path) -> RuleTestReport:
         fired_any.update(fired)
         where = f"{spec['file']}:{spec['line']} {spec['id']}"
         if mismatches:
-            report.failures.append({"case": where, "problems": mismatches})
+            report.failures.append({"case": where, "id": spec["id"], "problems": mismatches})
+        else:
+            report.passed.append(spec["id"])
         for conflict in conflicts:
             report.conflicts.append({"case": where, **conflict})
     report.unfired = [{"rule": r.id, "where": f"{r.file}:{r.line}"} for r in book.decisions if r.id not in fired_any]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import unicodedata
+from collections import Counter
 
 from sqlalchemy import case
 from sqlalchemy import func
@@ -109,6 +110,19 @@ class Logs:
             rows = session.scalars(query).all()
         return [{"id": r.id, "conversation": r.conversation, "input": r.input, "fingerprint": r.fingerprint,
                  "fired": r.fired, "decided": r.decided, "created_at": r.created_at.isoformat()} for r in rows]
+
+    def fired_counts(self, since: dt.datetime) -> Counter:
+        """How many logged answers since `since` each decision rule fired in."""
+        query = select(AskLog.fired).where(AskLog.created_at >= since, AskLog.fired.is_not(None))
+        with self.db.read.begin() as session:
+            return Counter(rule for fired in session.scalars(query) for rule in set(fired or []))
+
+    def recent(self, limit: int = 100) -> list[dict]:
+        """The newest logged answers first: what the desk lists to make a wrong one a rule test case."""
+        query = select(AskLog).where(AskLog.input.is_not(None)).order_by(AskLog.id.desc()).limit(max(1, limit))
+        with self.db.read.begin() as session:
+            return [{"id": r.id, "question": r.question, "plan": r.plan, "scope": r.scope, "software": r.software,
+                     "fired": r.fired or [], "created_at": r.created_at.isoformat()} for r in session.scalars(query)]
 
     def latest_input(self, conversation: str) -> dict | None:
         """The input of the conversation's latest answer (what a follow-up continues), or None."""

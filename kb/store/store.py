@@ -7,6 +7,7 @@ from kb.store.audit import Audit
 from kb.store.db import Database
 from kb.store.logs import Logs
 from kb.store.revisions import Revisions
+from kb.store.rule_revisions import RuleRevisions
 from kb.store.sessions import Sessions
 from kb.store.tickets import Tickets
 from kb.store.users import Users
@@ -15,7 +16,7 @@ from kb.store.votes import Votes
 
 class Store:
     """One database and its records: `tickets`, `votes`, `logs` (searches, decisions, events), `sessions`,
-    staff `users`, the `audit` log of their changes, article `revisions` and the `analytics`
+    staff `users`, the `audit` log of their changes, article `revisions`, `rule_revisions` and the `analytics`
     over all of them."""
 
     def __init__(self, url: str):
@@ -27,6 +28,7 @@ class Store:
         self.users = Users(self.db)
         self.audit = Audit(self.db)
         self.revisions = Revisions(self.db)
+        self.rule_revisions = RuleRevisions(self.db)
         self.analytics = Analytics(self.db)
 
     @property

@@ -182,6 +182,23 @@ class ArticleRevision(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
+class RuleRevision(Base):
+    """One saved version of the rule set, with its author: the files it changed (path → text; None removes the
+    file) and their text before it, so the rule set at any version can be rebuilt and restored
+    (kb.store.rule_revisions). `version` counts the saves of the whole rule set; a save names the version it started
+    from, and the unique version makes two saves from the same start a conflict, never an overwrite."""
+
+    __tablename__ = "rule_revisions"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    files: Mapped[dict] = mapped_column(JSON)
+    before: Mapped[dict] = mapped_column(JSON)
+    author: Mapped[str] = mapped_column(String(NAME))
+    note: Mapped[str | None] = mapped_column(String(SUBJECT))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
 class Vote(Base):
     """One reader's "was this article helpful" answer; a voter (a browser session) has one vote per article."""
 

@@ -75,7 +75,8 @@ def test_the_nav_shows_an_editor_only_what_the_role_opens(app, en):
     sign_in(app, en, "editor")
     page = text_of(en.get("/engineer/unanswered"))
     assert "Signed in as test-editor (editor)" in page
-    assert "/engineer/users" not in page and "/engineer/audit" not in page and "/engineer/rules" not in page
+    assert "/engineer/users" not in page and "/engineer/audit" not in page and 'href="/engineer/rules"' not in page
+    assert 'href="/engineer/rules/try"' in page  # trying a case is an editor's, changing rules an admin's
 
 
 def test_an_admin_sees_the_rules_in_force_and_runs_their_tests(app, en, knowledge):

@@ -1,6 +1,6 @@
-"""Every worker serves the articles saved on the desk: now and then (KB_RELOAD_INTERVAL) it asks the database for
-its newest revision, and when there is a new one writes the newest version of each file into its articles folder
-and reloads (kb.content.revisions). A worker that saved an article does so at once.
+"""Every worker serves the articles and rules saved on the desk: now and then (KB_RELOAD_INTERVAL) it asks the
+database for its newest revisions, and when there is a new one writes the newest version of each file into its
+articles or rules folder and reloads (kb.content.revisions, kb.drafts). A worker that saved does so at once.
 
 The worker that wrote a changed file (on a host, the first to see the revision) then builds the search index again
 in the background: only the changed article's passages are embedded (the others' vectors are reused) and the
@@ -17,6 +17,7 @@ from flask import Flask
 from flask import current_app
 
 from kb.content.revisions import publish
+from kb.drafts import write_rules
 from webapp.services import get_kb
 from webapp.services import get_store
 
@@ -24,10 +25,10 @@ log = logging.getLogger(__name__)
 
 
 class ContentSync:
-    """The newest revision this worker wrote out, when it last looked, and its index build under way."""
+    """The newest article and rule revisions this worker wrote out, when it last looked, and its index build under way."""
 
     def __init__(self, interval: float):
-        self.interval, self.stamp, self.checked = interval, None, float("-inf")
+        self.interval, self.stamp, self.rules, self.checked = interval, None, None, float("-inf")
         self.lock = threading.Lock()
         self.build: threading.Thread | None = None
         self.again = False
@@ -38,13 +39,15 @@ class ContentSync:
         with self.lock:
             self.checked = time.monotonic()
             store, kb = get_store(), get_kb()
-            stamp = store.revisions.stamp()
-            if stamp == self.stamp:
+            stamp, rules = store.revisions.stamp(), store.rule_revisions.stamp()
+            if (stamp, rules) == (self.stamp, self.rules):
                 return
-            changed = publish(kb.articles_dir, store.revisions.newest()) if stamp else []
-            self.stamp = stamp
-            if changed:
+            changed = publish(kb.articles_dir, store.revisions.newest()) if stamp and stamp != self.stamp else []
+            ruled = write_rules(kb.rules_dir, store.rule_revisions.state()) if rules and rules != self.rules else []
+            self.stamp, self.rules = stamp, rules
+            if changed or ruled:
                 kb.refresh(min_interval=0)
+            if changed:
                 self._index(kb)
 
     def _index(self, kb) -> None:
