@@ -26,6 +26,7 @@ from webapp.i18n import describe
 from webapp.i18n import get_lang
 from webapp.services import get_kb
 from webapp.services import get_service
+from webapp.services import get_store
 
 bp = Blueprint("tickets", __name__, url_prefix="/tickets")
 FIELDS = {"plan", "severity", "software", "subject", "description", "contact"}
@@ -88,7 +89,21 @@ def show(number):
         return lookup_form(number, not_found=True)
     book = get_kb().book
     return render_template("tickets/show.html", ticket=ticket, token=token, channel=book.channel(ticket["channel"]),
-                           book=book, created=request.args.get("created") == "1")
+                           book=book, created=request.args.get("created") == "1",
+                           solved=request.args.get("solved") == "1")
+
+
+@bp.post("/<number>/solve")
+def solve(number):
+    """The customer marks the ticket solved: resolved, as staff would set it, with the session's token."""
+    token = (session.get(OPENED) or {}).get(number)
+    if not token:
+        return lookup_form(number if inputs.clean(number, 40) == number else "")
+    try:
+        get_store().tickets.solve(number, token)
+    except NotFound:
+        return lookup_form(number, not_found=True)
+    return redirect(url_for("tickets.show", number=number, solved=1))
 
 
 @bp.route("/lookup", methods=("GET", "POST"))

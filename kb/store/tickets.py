@@ -31,6 +31,7 @@ NUMBER_ATTEMPTS = 8
 KEEP_KEYS = dt.timedelta(hours=24)  # how long an Idempotency-Key gets its first ticket back
 _NOT_FOUND = "no ticket with this number and token"
 _DUMMY_HASH = hashlib.sha256(b"no such ticket").hexdigest()
+CUSTOMER = "(customer)"  # the audit log's actor for the ticket holder's change: no staff name has brackets
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,19 @@ class Tickets:
         """Move a ticket to another status without a reply (a reopened ticket is responded, not new)."""
         return self._work(number, actor, status, None, now())
 
-    def _work(self, number: str, actor: str, status: str, body: str | None, at: dt.datetime) -> dict:
+    def solve(self, number: str, token: str) -> dict:
+        """The customer marks their ticket solved (resolved), with its token; in the audit log as `customer`."""
+        return self._work(number, CUSTOMER, STATUSES[-1], None, now(), token=token)
+
+    def _work(self, number: str, actor: str, status: str, body: str | None, at: dt.datetime,
+              token: str | None = None) -> dict:
         if status not in STATUSES[1:]:
             raise ValueError(f"staff cannot set the status {status!r}")
         with self.db.write.begin() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()).with_for_update())
+            if token is not None:  # the customer's change: the same NotFound for a wrong number or token
+                matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
+                ticket = ticket if matches else None
             if ticket is None:
                 raise NotFound(_NOT_FOUND)
             before = {"status": ticket.status}

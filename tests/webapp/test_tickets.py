@@ -9,6 +9,7 @@ from tests.conftest import CJK
 from tests.conftest import IN_SCOPE
 from tests.conftest import TICKET
 from tests.conftest import open_web_ticket
+from tests.conftest import sign_in
 from tests.conftest import text_of
 
 
@@ -192,3 +193,29 @@ def test_tokens_are_redacted_from_logged_request_lines():
                                                                                   200), None)
     RedactTokens().filter(record)
     assert "s3cr3t" not in record.getMessage() and "token=[redacted]&x=1" in record.getMessage()
+
+
+def test_the_customer_marks_the_ticket_solved_and_the_desk_sees_it(app, en):
+    location = open_web_ticket(en)
+    number = urlsplit(location).path.rsplit("/", 1)[1]
+    page = text_of(en.get(location))
+    assert "Submit a ticket in the console" not in page and '<dd class="channel">Ticket</dd>' in page
+    assert f'action="/tickets/{number}/solve"' in page
+    stranger = app.test_client()  # without the token: nothing changes
+    assert 'action="/tickets/lookup"' in text_of(stranger.post(f"/tickets/{number}/solve"))
+    response = en.post(f"/tickets/{number}/solve")
+    assert response.status_code == 302
+    page = text_of(en.get(response.headers["Location"]))
+    assert "the ticket is marked as solved" in page and '<dd class="status">Resolved</dd>' in page
+    assert "/solve" not in page
+    staff = app.test_client()
+    staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(app, staff)
+    assert '<dd class="status">Resolved</dd>' in text_of(staff.get(f"/engineer/tickets/{number}"))
+    [entry] = app.extensions["store"].audit.entries(target=f"ticket:{number}")
+    assert entry["actor"] == "(customer)" and entry["after"] == {"status": "resolved"}
+
+
+def test_mark_as_solved_reads_in_chinese(client):
+    page = text_of(client.get(open_web_ticket(client)))
+    assert "标记为已解决" in page and "控制台" not in page
