@@ -73,6 +73,13 @@ def remember(number: str, token: str) -> None:
     session[OPENED] = dict(list(opened.items())[-KEEP:])
 
 
+@bp.get("/mine")
+def mine():
+    """The tickets this browser session filed or looked up, each linked by its plain address (the session holds
+    the token)."""
+    return render_template("tickets/mine.html", tickets=get_store().tickets.held(session.get(OPENED) or {}))
+
+
 @bp.get("/<number>")
 def show(number):
     """Show a ticket this session filed or looked up; otherwise the lookup form with the number filled in.

@@ -114,6 +114,15 @@ class Tickets:
             raise NotFound(_NOT_FOUND)
         return dict(_ticket_dict(ticket, lang=lang), replies=self._replies(ticket.id))
 
+    def held(self, tokens: dict[str, str]) -> list[dict]:
+        """The tickets of these {number: token} whose token matches (a browser's "my requests"), newest first."""
+        numbers = [n.strip().upper() for n in tokens]
+        with self.db.read.begin() as session:
+            rows = session.scalars(select(Ticket).where(Ticket.number.in_(numbers))
+                                   .order_by(Ticket.created_at.desc(), Ticket.id.desc())).all()
+        given = {n.strip().upper(): t for n, t in tokens.items()}
+        return [_ticket_dict(t) for t in rows if hmac.compare_digest(t.token_hash, _hash(given[t.number]))]
+
     # Staff: the desk reads every ticket by number, without its token.
 
     def find(self, *, status: str | None = None, plan: str | None = None, severity: str | None = None,

@@ -96,3 +96,12 @@ def test_ticket_number_collision_draws_again(store, monkeypatch):
     first, second = open_ticket(store), open_ticket(store)
     assert (first["number"], second["number"]) == ("T20261122-AAAAAA", "T20261122-BBBBBB")
     assert store.tickets.get(second["number"], second["token"])["subject"] == TICKET["subject"]
+
+
+def test_held_reads_only_the_tickets_whose_token_matches_newest_first(store):
+    first, second, other = open_ticket(store), open_ticket(store), open_ticket(store)
+    held = store.tickets.held({first["number"]: first["token"], second["number"].lower(): second["token"],
+                               other["number"]: "not-its-token", "T20260101-NOSUCH": "x"})
+    assert [t["number"] for t in held] == [second["number"], first["number"]]
+    assert all("token" not in t for t in held)
+    assert store.tickets.held({}) == []

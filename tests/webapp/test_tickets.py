@@ -219,3 +219,18 @@ def test_the_customer_marks_the_ticket_solved_and_the_desk_sees_it(app, en):
 def test_mark_as_solved_reads_in_chinese(client):
     page = text_of(client.get(open_web_ticket(client)))
     assert "标记为已解决" in page and "控制台" not in page
+
+
+def test_my_requests_lists_this_browsers_tickets_by_their_plain_address(app, en):
+    assert "No tickets in this browser yet." in text_of(en.get("/tickets/mine"))
+    first = urlsplit(open_web_ticket(en, subject="sshd refuses my key")).path
+    second = urlsplit(open_web_ticket(en, subject="vsftpd passive mode times out")).path
+    page = text_of(en.get("/tickets/mine"))
+    assert page.index(f'href="{second}"') < page.index(f'href="{first}"')  # the newest first
+    assert "sshd refuses my key" in page and "New: waiting for an engineer" in page
+    assert "token" not in page.replace("access token", "")
+    assert 'href="/tickets/mine"' in text_of(en.get(first))
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert first not in text_of(other.get("/tickets/mine"))  # another browser sees none of them
+    assert "我的工单" in text_of(app.test_client().get("/tickets/mine"))
