@@ -89,6 +89,10 @@ REASONS = {
     "not_json": "is not valid JSON",
     "too_deep": "is nested too deeply",
     "bad_contact": "must be an email address or a phone number",
+    "too_many_files": "may hold at most {max} files",
+    "empty_file": "{name} is empty",
+    "file_too_large": "{name} is larger than {max}",
+    "file_type": "{name} is not a PNG, JPEG, GIF or WebP image, a PDF or a UTF-8 text file",
     "stale": "refers to something this conversation did not create",
     "invalid": "is not valid",
 }

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     keyword_engine: str = Field(DEFAULT_KEYWORD, description="the keyword search backend by name: tantivy or whoosh")
     secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
+    attachments_max: int = Field(3, ge=0, le=10, description="files a customer may attach to a ticket (0: none)")
+    attachment_max_bytes: int = Field(5 * 2**20, ge=1024, le=50 * 2**20, description="the largest attachment; the "
+                                      "type is checked on the content (PNG, JPEG, GIF, WebP, PDF, UTF-8 text)")
     reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")
     session_hours: float = Field(12, gt=0, description="a browser session ends after this long without a request")
     proxy_hops: int = Field(0, ge=0, description="proxies in front that set X-Forwarded-For/-Proto (0: trust none)")

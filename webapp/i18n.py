@@ -43,7 +43,7 @@ FIELD_NAMES = {
     "query": _l("query parameter"), "conversation": _l("conversation"), "article_id": _l("article"),
     "kind": _l("event"), "reported_at": _l("reported time"), "idempotency_key": _l("Idempotency-Key"),
     "os": _l("operating system"), "version": _l("version"), "name": _l("account name"), "password": _l("password"),
-    "role": _l("role"), "status": _l("status"), "reply": _l("reply"),
+    "role": _l("role"), "status": _l("status"), "reply": _l("reply"), "attachments": _l("attachments"),
 }
 REASONS = {
     "required": _l("must not be empty"),
@@ -65,6 +65,10 @@ REASONS = {
     "not_json": _l("is not valid JSON"),
     "too_deep": _l("is nested too deeply"),
     "bad_contact": _l("must be an email address (like name@example.com) or a phone number"),
+    "too_many_files": _l("may hold at most %(max)s files"),
+    "empty_file": _l("%(name)s is empty"),
+    "file_too_large": _l("%(name)s is larger than %(max)s"),
+    "file_type": _l("%(name)s is not a PNG, JPEG, GIF or WebP image, a PDF or a UTF-8 text file"),
     "stale": _l("refers to something this conversation did not create"),
     "invalid": _l("is not valid"),
 }

@@ -5,16 +5,20 @@ browser session holds it and the ticket's address is just its number. Ticket pag
 
 from __future__ import annotations
 
+import io
 import secrets
 
 from flask import Blueprint
+from flask import current_app
 from flask import redirect
 from flask import render_template
 from flask import request
+from flask import send_file
 from flask import session
 from flask import url_for
 from flask_babel import gettext as _
 
+from kb import attachments
 from kb.errors import InvalidInput
 from kb.errors import NotFound
 from kb.schemas import DESCRIPTION
@@ -41,28 +45,56 @@ def no_store(response):
     return response
 
 
+def allow_attachments() -> None:
+    """The ticket form may carry files: its body may exceed the other requests' limit by the attachments' limits.
+    Registered before CSRF's check, which reads the form."""
+    if request.endpoint == "tickets.new":
+        settings = current_app.config["KB_SETTINGS"]
+        request.max_content_length = settings.max_request_bytes + settings.attachments_max * settings.attachment_max_bytes
+
+
 @bp.route("/new", methods=("GET", "POST"))
 def new():
-    """Show the ticket form (prefilled from the assistant) and open the ticket on submit.
+    """Show the ticket form (prefilled from the assistant) and open the ticket on submit, with its attachments.
 
     The form carries a one-time key: a double click or a resubmit files one ticket, and shows it again."""
     book = get_kb().book
+    settings = current_app.config["KB_SETTINGS"]
     form = request.form if request.method == "POST" else request.args
     error = None
     if request.method == "POST":
         try:
-            data = inputs.fields(request.form, FIELDS, strict=False)
+            ticket_request, files = _ticket_request(settings)
             once = inputs.fields(request.form, {"once"}, strict=False).get("once")
-            ticket = get_service().open_ticket(
-                inputs.validated(TicketRequest, dict(data, conversation=conversation.existing())), get_lang(),
-                idempotency_key=inputs.idempotency_key(once))
+            ticket = get_service().open_ticket(ticket_request, get_lang(), idempotency_key=inputs.idempotency_key(once),
+                                               attachments=files)
         except InvalidInput as exc:
             error = describe(exc)
         else:
             remember(ticket["number"], ticket["token"])
             return redirect(url_for("tickets.show", number=ticket["number"], created=1))
     return render_template("tickets/new.html", form=form, book=book, error=error, once=secrets.token_urlsafe(16),
-                           min_description=DESCRIPTION[0]), 400 if error else 200
+                           min_description=DESCRIPTION[0], settings=settings,
+                           attachment_size=attachments.size_text(settings.attachment_max_bytes),
+                           files_lost=bool(error and request.files)), 400 if error else 200
+
+
+def _ticket_request(settings) -> tuple[TicketRequest, list]:
+    """The form's ticket and its checked files; every bad field and file reported at once."""
+    errors, ticket_request, files = [], None, []
+    try:
+        data = inputs.fields(request.form, FIELDS, strict=False)
+        ticket_request = inputs.validated(TicketRequest, dict(data, conversation=conversation.existing()))
+    except InvalidInput as exc:
+        errors += exc.errors
+    try:
+        files = attachments.checked(inputs.files(request.files, attachments.FIELD, settings.attachment_max_bytes),
+                                    max_count=settings.attachments_max, max_bytes=settings.attachment_max_bytes)
+    except InvalidInput as exc:
+        errors += exc.errors
+    if errors:
+        raise InvalidInput(errors)
+    return ticket_request, files
 
 
 def remember(number: str, token: str) -> None:
@@ -111,6 +143,30 @@ def solve(number):
     except NotFound:
         return lookup_form(number, not_found=True)
     return redirect(url_for("tickets.show", number=number, solved=1))
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+def attachment(number, attachment_id):
+    """A file attached to a ticket this session holds the token of."""
+    token = (session.get(OPENED) or {}).get(number)
+    if not token:
+        return lookup_form(number if inputs.clean(number, 40) == number else "")
+    try:
+        return send_attachment(get_store().tickets.attachment(number, token, attachment_id))
+    except NotFound:
+        return lookup_form(inputs.clean(number, 40), not_found=True)
+
+
+def send_attachment(found: dict):
+    """A stored attachment as a download of the type its content was checked to be, never rendered in the page's
+    origin: attachment disposition, nosniff, and a sandbox if a browser opens it anyway."""
+    response = send_file(io.BytesIO(found["data"]), mimetype=found["media_type"], as_attachment=True,
+                         download_name=found["name"], etag=False, max_age=0)
+    response.content_type = found["media_type"]  # as checked, charset included (text is UTF-8)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/lookup", methods=("GET", "POST"))

@@ -16,9 +16,9 @@ from kb.store.tables import Base
 from tests.conftest import ROOT
 from tests.store.test_tickets import open_ticket
 
-HEAD = "0009"
+HEAD = "0010"
 TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "staff_users", "audit_log",
-          "ticket_replies", "article_revisions", "alembic_version"}
+          "ticket_replies", "article_revisions", "ticket_attachments", "alembic_version"}
 
 
 def versions(engine) -> list[str]:

@@ -1,5 +1,6 @@
 """Opening a ticket and reading it back."""
 
+import io
 import re
 from urllib.parse import urlsplit
 
@@ -11,6 +12,7 @@ from tests.conftest import TICKET
 from tests.conftest import open_web_ticket
 from tests.conftest import sign_in
 from tests.conftest import text_of
+from tests.store.test_tickets import PNG
 
 
 def test_opening_a_ticket_shows_number_token_channel_and_deadline(en):
@@ -234,3 +236,65 @@ def test_my_requests_lists_this_browsers_tickets_by_their_plain_address(app, en)
     other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert first not in text_of(other.get("/tickets/mine"))  # another browser sees none of them
     assert "我的工单" in text_of(app.test_client().get("/tickets/mine"))
+
+
+def _with_files(*files):
+    """The ticket form with these (name, bytes) files, as a browser sends it (multipart)."""
+    return dict({k: v for k, v in TICKET.items() if k != "lang"}, attachments=[(io.BytesIO(d), n) for n, d in files])
+
+
+def test_attachments_are_filed_and_served_only_to_the_holder_and_staff(app, en):
+    response = en.post("/tickets/new", data=_with_files(("screen.png", PNG), ("sshd.log", b"sshd: refused\n")),
+                       content_type="multipart/form-data")
+    assert response.status_code == 302, text_of(response)[:500]
+    location = urlsplit(response.headers["Location"]).path
+    page = text_of(en.get(location))
+    links = re.findall(r'<a href="(/tickets/[^"]+/attachments/\d+)" download>([^<]+)</a>', page)
+    assert [name for _, name in links] == ["screen.png", "sshd.log"]
+    served = en.get(links[0][0])
+    assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    disposition = served.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "screen.png" in disposition
+    assert served.headers["X-Content-Type-Options"] == "nosniff" and served.headers["Cache-Control"] == "no-store"
+    assert en.get(links[1][0]).headers["Content-Type"] == "text/plain; charset=utf-8"
+    stranger = app.test_client()
+    assert b"sshd: refused" not in stranger.get(links[1][0]).data  # no token in this session: the lookup form
+    staff = app.test_client()
+    sign_in(app, staff)
+    number = location.rsplit("/", 1)[1]
+    desk = text_of(staff.get(f"/engineer/tickets/{number}"))
+    desk_links = re.findall(r'href="(/engineer/tickets/[^"]+/attachments/\d+)"', desk)
+    assert len(desk_links) == 2 and staff.get(desk_links[1]).data == b"sshd: refused\n"
+    assert stranger.get(desk_links[1]).status_code in (302, 401, 403)
+
+
+def test_a_file_whose_content_is_not_an_accepted_type_is_refused_and_nothing_is_filed(app, en):
+    response = en.post("/tickets/new", data=_with_files(("invoice.pdf", b"MZ\x90\x00\x03" + b"\x00" * 60)),
+                       content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "invoice.pdf is not a PNG, JPEG, GIF or WebP image, a PDF or a UTF-8 text file" in page
+    assert 'href="#f-attachments"' in page and "Choose the files again" in page
+    assert f'value="{TICKET["subject"]}"' in page  # the rest is kept
+    with app.extensions["store"].engine.connect() as connection:
+        from sqlalchemy import text as sql
+
+        assert connection.execute(sql("SELECT count(*) FROM tickets")).scalar_one() == 0
+
+
+def test_attachment_count_and_size_limits_come_from_the_settings(knowledge, tmp_path):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                      "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "KB_ATTACHMENTS_MAX": 1, "KB_ATTACHMENT_MAX_BYTES": 2048})
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "Up to 1 files of 2 KiB each" in text_of(client.get("/tickets/new"))
+    two = client.post("/tickets/new", data=_with_files(("a.log", b"a\n"), ("b.log", b"b\n")), content_type="multipart/form-data")
+    assert two.status_code == 400 and "may hold at most 1 files" in text_of(two)
+    big = client.post("/tickets/new", data=_with_files(("big.log", b"x" * 2049)), content_type="multipart/form-data")
+    assert big.status_code == 400 and "big.log is larger than 2 KiB" in text_of(big)
+    assert client.post("/tickets/new", data=_with_files(("ok.log", b"x" * 2048)),
+                       content_type="multipart/form-data").status_code == 302
+    app.extensions["store"].close()

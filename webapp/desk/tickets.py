@@ -28,6 +28,7 @@ from webapp.i18n import describe
 from webapp.services import get_kb
 from webapp.services import get_service
 from webapp.services import get_store
+from webapp.tickets import send_attachment
 
 bp = Blueprint("desk_tickets", __name__, url_prefix="/engineer/tickets")
 api_bp = Blueprint("desk_api", __name__, url_prefix="/api/staff")
@@ -70,6 +71,12 @@ def _page(number: str, error: dict | None = None, status: int = 200, reply: str 
     return render_template("desk/ticket.html", ticket=_with_deadlines([ticket])[0], book=get_kb().book,
                            channel=get_kb().book.channel(ticket["channel"]), statuses=STAFF_STATUSES, error=error,
                            reply=reply), status
+
+
+@bp.get("/<number>/attachments/<int:attachment_id>")
+def attachment(number, attachment_id):
+    """A file the customer attached, served as the customer's own page serves it."""
+    return send_attachment(get_store().tickets.attachment_for_staff(inputs.clean(number, 40), attachment_id))
 
 
 @bp.post("/<number>/reply")
