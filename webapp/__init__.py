@@ -47,6 +47,9 @@ def create_app(test_config: dict | None = None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     i18n.init_app(app)
     errors.init_app(app)
+    from webapp import notify
+
+    notify.init_app(app, settings)
 
     from webapp import api
     from webapp import articles

@@ -26,6 +26,7 @@ from kb.schemas import TicketLookup
 from kb.schemas import TicketRequest
 from webapp import conversation
 from webapp import inputs
+from webapp import notify
 from webapp.i18n import describe
 from webapp.i18n import get_lang
 from webapp.services import get_kb
@@ -72,6 +73,8 @@ def new():
             error = describe(exc)
         else:
             remember(ticket["number"], ticket["token"])
+            if not ticket.get("replayed"):
+                notify.filed(ticket)
             return redirect(url_for("tickets.show", number=ticket["number"], created=1))
     return render_template("tickets/new.html", form=form, book=book, error=error, once=secrets.token_urlsafe(16),
                            min_description=DESCRIPTION[0], settings=settings,

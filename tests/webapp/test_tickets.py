@@ -298,3 +298,46 @@ def test_attachment_count_and_size_limits_come_from_the_settings(knowledge, tmp_
     assert client.post("/tickets/new", data=_with_files(("ok.log", b"x" * 2048)),
                        content_type="multipart/form-data").status_code == 302
     app.extensions["store"].close()
+
+
+def _mailing_app(knowledge, tmp_path, url):
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                       "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                       "KB_SMTP_URL": url, "KB_MAIL_FROM": "help@example.com", "SERVER_NAME": "help.example.com"})
+
+
+def test_filing_mails_the_link_and_a_staff_reply_mails_a_notice(knowledge, tmp_path, smtp_sink):
+    url, inbox = smtp_sink
+    app = _mailing_app(knowledge, tmp_path, url)
+    client = app.test_client()  # the Chinese UI: the mail is in the ticket's language
+    location = urlsplit(open_web_ticket(client, contact="ops@example.cn")).path
+    number = location.rsplit("/", 1)[1]
+    token = re.search(r'class="ticket-token"><code>([^<]+)<', text_of(client.get(location))).group(1)
+    [(rcpt, filed)] = inbox.messages
+    assert rcpt == ["ops@example.cn"] and number in filed["Subject"] and "工单" in filed["Subject"]
+    assert f"http://help.example.com/tickets/{number}#t={token}" in filed.get_content()
+    open_web_ticket(client, contact="+86 138 0013 8000")  # a phone number: no mail
+    assert len(inbox.messages) == 1
+    staff = app.test_client()
+    sign_in(app, staff)
+    staff.post(f"/engineer/tickets/{number}/reply", data={"reply": "请检查第 142 行。", "status": "waiting"})
+    [_, (_, notice)] = inbox.messages
+    assert number in notice["Subject"] and "请检查第 142 行。" in notice.get_content()
+    assert token not in notice.get_content() and f"http://help.example.com/tickets/{number}" in notice.get_content()
+    app.extensions["store"].close()
+
+
+def test_a_mail_server_that_is_down_never_fails_the_ticket(knowledge, tmp_path, caplog):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = _mailing_app(knowledge, tmp_path, f"smtp://127.0.0.1:{port}")
+    client = app.test_client()
+    location = open_web_ticket(client, contact="ops@example.cn")
+    assert client.get(location).status_code == 200
+    assert "not sent: ConnectionRefusedError" in caplog.text
+    app.extensions["store"].close()

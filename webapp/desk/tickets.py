@@ -23,6 +23,7 @@ from kb.desk import deadline_state
 from kb.errors import InvalidInput
 from kb.store.tables import STATUSES
 from webapp import inputs
+from webapp import notify
 from webapp.desk import staff
 from webapp.i18n import describe
 from webapp.services import get_kb
@@ -88,8 +89,9 @@ def reply(number):
         given = inputs.validated(TicketReply, form)
     except InvalidInput as exc:
         return _page(number, describe(exc), 400, form.get("reply", "")[:REPLY[1]])  # shown back with its line breaks
-    get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
-                               at=get_service().clock())
+    ticket = get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
+                                       at=get_service().clock())
+    notify.replied(ticket, given.reply)
     return redirect(url_for("desk_tickets.show", number=number))
 
 
@@ -123,4 +125,5 @@ def api_reply(number):
     given = inputs.validated(TicketReply, inputs.json_body())
     ticket = get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
                                        at=get_service().clock())
+    notify.replied(ticket, given.reply)
     return jsonify(_with_deadlines([ticket])[0]), 201
