@@ -78,7 +78,7 @@ ERROR_PAGES = {
     "bad_request": _l("The request is not valid."),
     "csrf_failed": _l("The form expired; reload the page and try again."),
     "method_not_allowed": _l("This address does not accept that method."),
-    "payload_too_large": _l("The request is too large (64 KiB at most)."),
+    "payload_too_large": _l("The request is too large (%(size)s at most)."),
     "unsupported_media_type": _l("The body must be JSON (Content-Type: application/json)."),
     "server_error": _l("Something broke on our side; please try again later."),
     "idempotency_mismatch": _l("This Idempotency-Key was already used with another request."),

@@ -47,11 +47,12 @@ def no_store(response):
 
 
 def allow_attachments() -> None:
-    """The ticket form may carry files: its body may exceed the other requests' limit by the attachments' limits.
-    Registered before CSRF's check, which reads the form."""
-    if request.endpoint == "tickets.new":
+    """The ticket form may carry files: its multipart body may exceed the other requests' limit by the attachments'
+    limits, each text field may not. Registered before CSRF's check, which reads the form."""
+    if request.endpoint == "tickets.new" and request.mimetype == "multipart/form-data":
         settings = current_app.config["KB_SETTINGS"]
         request.max_content_length = settings.max_request_bytes + settings.attachments_max * settings.attachment_max_bytes
+        request.max_form_memory_size = settings.max_request_bytes
 
 
 @bp.route("/new", methods=("GET", "POST"))
