@@ -80,7 +80,8 @@ def new():
     return render_template("tickets/new.html", form=form, book=book, error=error, once=secrets.token_urlsafe(16),
                            min_description=DESCRIPTION[0], settings=settings,
                            attachment_size=attachments.size_text(settings.attachment_max_bytes),
-                           files_lost=bool(error and request.files)), 400 if error else 200
+                           files_lost=bool(error) and any(f.filename for f in request.files.getlist(attachments.FIELD))), \
+        400 if error else 200
 
 
 def _ticket_request(settings) -> tuple[TicketRequest, list]:
@@ -109,6 +110,11 @@ def remember(number: str, token: str) -> None:
     session[OPENED] = dict(list(opened.items())[-KEEP:])
 
 
+def held_token(number: str) -> str | None:
+    """The token of a ticket this browser session filed or opened, or None."""
+    return (session.get(OPENED) or {}).get(number)
+
+
 @bp.get("/mine")
 def mine():
     """The tickets this browser session filed or looked up, each linked by its plain address (the session holds
@@ -123,7 +129,7 @@ def show(number):
     An old link with ?token= still works once: the token moves into the session and the address loses it."""
     if request.args.get("token", "").strip():
         return _open(number, request.args["token"], back=url_for("tickets.show", number=number))
-    token = (session.get(OPENED) or {}).get(number)
+    token = held_token(number)
     if not token:
         return lookup_form(number if inputs.clean(number, 40) == number else "")
     try:
@@ -139,7 +145,7 @@ def show(number):
 @bp.post("/<number>/solve")
 def solve(number):
     """The customer marks the ticket solved: resolved, as staff would set it, with the session's token."""
-    token = (session.get(OPENED) or {}).get(number)
+    token = held_token(number)
     if not token:
         return lookup_form(number if inputs.clean(number, 40) == number else "")
     try:
@@ -152,7 +158,7 @@ def solve(number):
 @bp.get("/<number>/attachments/<int:attachment_id>")
 def attachment(number, attachment_id):
     """A file attached to a ticket this session holds the token of."""
-    token = (session.get(OPENED) or {}).get(number)
+    token = held_token(number)
     if not token:
         return lookup_form(number if inputs.clean(number, 40) == number else "")
     try:

@@ -341,3 +341,12 @@ def test_a_mail_server_that_is_down_never_fails_the_ticket(knowledge, tmp_path, 
     assert client.get(location).status_code == 200
     assert "not sent: ConnectionRefusedError" in caplog.text
     app.extensions["store"].close()
+
+
+def test_an_empty_file_field_is_no_file(en):
+    def form(subject):
+        return dict(_with_files(), subject=subject, attachments=(io.BytesIO(b""), ""))  # a browser's "no file chosen"
+
+    response = en.post("/tickets/new", data=form("ab"), content_type="multipart/form-data")
+    assert response.status_code == 400 and "Choose the files again" not in text_of(response)
+    assert en.post("/tickets/new", data=form("sshd down"), content_type="multipart/form-data").status_code == 302
