@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from email.errors import HeaderParseError
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import formatdate
 from email.utils import make_msgid
@@ -20,8 +22,14 @@ SCHEMES = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 
 
 def is_address(contact: str) -> bool:
-    """Whether a ticket's contact is an email address (else a phone number: nothing to send)."""
-    return bool(EMAIL.fullmatch(contact or ""))
+    """Whether a ticket's contact is one plain email address (else a phone number: nothing to send). The form's
+    check lets "a,b@example.com" through; as a recipient that would be two, so the mail header's own parser decides."""
+    if not EMAIL.fullmatch(contact or ""):
+        return False
+    try:
+        return Address(addr_spec=contact).addr_spec == contact
+    except (ValueError, HeaderParseError):
+        return False
 
 
 def check_url(url: str) -> str:
@@ -29,7 +37,7 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in SCHEMES or not parts.hostname:
         raise ValueError("KB_SMTP_URL must be smtp://, smtp+starttls:// or smtps://[user:password@]host[:port]")
-    parts.port  # noqa: B018 - a port that is not a number raises here, at start, not at the first mail
+    _ = parts.port  # a port that is not a number raises ValueError here, at start, not at the first mail
     return url
 
 

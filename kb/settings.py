@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     attachments_max: int = Field(3, ge=0, le=10, description="files a customer may attach to a ticket (0: none)")
     attachment_max_bytes: int = Field(5 * 2**20, ge=1024, le=50 * 2**20, description="the largest attachment; the "
                                       "type is checked on the content (PNG, JPEG, GIF, WebP, PDF, UTF-8 text)")
-    smtp_url: str | None = Field(None, description="mail the customer (a new ticket's link, a staff reply) through "
+    smtp_url: SecretStr | None = Field(None, description="mail the customer (a new ticket's link, a staff reply) through "
                                  "this server: smtp://host:port, smtp+starttls:// or smtps://, with user:password@ "
                                  "if it needs them; unset: no mail")
     mail_from: str = Field("help@localhost", description="the sender of the customer mail")
@@ -80,7 +80,7 @@ class Settings(BaseSettings):
         """A mistyped mail server is an error at start, not a warning at every ticket."""
         from kb.mail import check_url
 
-        return check_url(value) if value else None
+        return SecretStr(check_url(value.get_secret_value())) if value and value.get_secret_value() else None
 
     @field_validator("widget_origins", mode="before")
     @classmethod

@@ -35,5 +35,16 @@ def test_a_mistyped_server_is_refused_at_start(url):
         check_url(url)
 
 
-def test_only_email_contacts_get_mail():
-    assert is_address("ops@example.cn") and not is_address("+86 138 0013 8000")
+def test_only_one_plain_email_address_gets_mail():
+    assert is_address("ops@example.cn") and is_address("first.last+tag@sub.example.com")
+    assert not any(map(is_address, ["+86 138 0013 8000", "a,b@example.cn", "a<b>@example.cn", "用户@例子.中国"]))
+
+
+def test_the_settings_check_the_server_and_keep_its_password_out_of_their_repr():
+    from kb.settings import Settings
+
+    settings = Settings(smtp_url="smtp://mailer:s3cret@127.0.0.1:8025")
+    assert settings.smtp_url.get_secret_value().endswith("@127.0.0.1:8025") and "s3cret" not in repr(settings)
+    assert Settings(smtp_url="").smtp_url is None
+    with pytest.raises(ValueError):
+        Settings(smtp_url="http://127.0.0.1:8025")

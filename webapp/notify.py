@@ -17,8 +17,8 @@ from kb.settings import Settings
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.extensions["mailer"] = Mailer(settings.smtp_url, settings.mail_from, settings.smtp_timeout) \
-        if settings.smtp_url else None
+    url = settings.smtp_url.get_secret_value() if settings.smtp_url else None
+    app.extensions["mailer"] = Mailer(url, settings.mail_from, settings.smtp_timeout) if url else None
 
 
 def filed(ticket: dict) -> None:
