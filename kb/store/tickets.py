@@ -191,7 +191,7 @@ class Tickets:
         return self._work(number, actor, status, None, now())
 
     def solve(self, number: str, token: str) -> dict:
-        """The customer marks their ticket solved (resolved), with its token; in the audit log as `customer`."""
+        """The customer marks their ticket solved (resolved), with its token; in the audit log as CUSTOMER."""
         return self._work(number, CUSTOMER, STATUSES[-1], None, now(), token=token)
 
     def _work(self, number: str, actor: str, status: str, body: str | None, at: dt.datetime,
