@@ -344,6 +344,8 @@ class TicketView(Response):
     rules: list[dict[str, Any]]
     first_response_at: str | None = Field(None, description="When support first replied.")
     replies: list[dict[str, Any]] = Field([], description="Support's replies, oldest first: author, body, created_at.")
+    attachments: list[dict[str, Any]] = Field([], description="Files attached on the site's ticket form: id, name, "
+                                              "media_type (checked on the content), size in bytes.")
 
 
 class TicketReceipt(TicketView):

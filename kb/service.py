@@ -11,9 +11,11 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from dataclasses import field
 
+from kb.attachments import Attachment
 from kb.errors import NotReady
 from kb.followup import merge
 from kb.knowledge import KnowledgeBase
@@ -125,14 +127,19 @@ class Service:
         self.store.logs.search(request.q, lang, [h.id for h in hits], conversation)
         return Found(hits, conversation)
 
-    def open_ticket(self, request: TicketRequest, lang: str, idempotency_key: str | None = None) -> dict:
+    def open_ticket(self, request: TicketRequest, lang: str, idempotency_key: str | None = None,
+                    attachments: Sequence[Attachment] = ()) -> dict:
         """Decide the ticket's text with the rules, once, and store it with that decision (the receipt has the token).
 
         The stored trace has every reason in both languages, so the ticket reads in its reader's language. With an
-        `idempotency_key`, sending the same request again gives the first ticket back (`replayed`), not a second."""
+        `idempotency_key`, sending the same request again gives the first ticket back (`replayed`), not a second.
+        The `attachments` (kb.attachments.checked) are stored with the ticket."""
         once = None
         if idempotency_key is not None:
-            body = json.dumps(request.model_dump(mode="json", exclude={"conversation"}), sort_keys=True)
+            fields = request.model_dump(mode="json", exclude={"conversation"})
+            if attachments:  # another file is another request; without files the hash is as before
+                fields["files"] = [hashlib.sha256(a.data).hexdigest() for a in attachments]
+            body = json.dumps(fields, sort_keys=True)
             once = Once(idempotency_key, hashlib.sha256(body.encode()).hexdigest(), self.sealer)
         kb = self.knowledge
         # The assistant reads the subject and the start of the description: enough to decide the case.
@@ -143,7 +150,7 @@ class Service:
             description=request.description, contact=request.contact, lang=lang, scope=decision.scope,
             channel=decision.channels[0].id if decision.channels else None,
             response_target_minutes=decision.response_minutes, response_kind=decision.response_kind,
-            deadline=decision.deadline, rules=trace_in_both(kb.book, decision), once=once)
+            deadline=decision.deadline, rules=trace_in_both(kb.book, decision), once=once, attachments=attachments)
         if request.conversation and not ticket.get("replayed"):
             self.store.logs.event(request.conversation, "ticket", ticket_number=ticket["number"])
         return ticket

@@ -46,6 +46,14 @@ class Settings(BaseSettings):
     keyword_engine: str = Field(DEFAULT_KEYWORD, description="the keyword search backend by name: tantivy or whoosh")
     secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")
+    attachments_max: int = Field(3, ge=0, le=10, description="files a customer may attach to a ticket (0: none)")
+    attachment_max_bytes: int = Field(5 * 2**20, ge=1024, le=50 * 2**20, description="the largest attachment; the "
+                                      "type is checked on the content (PNG, JPEG, GIF, WebP, PDF, UTF-8 text)")
+    smtp_url: SecretStr | None = Field(None, description="mail the customer (a new ticket's link, a staff reply) through "
+                                 "this server: smtp://host:port, smtp+starttls:// or smtps://, with user:password@ "
+                                 "if it needs them; unset: no mail")
+    mail_from: str = Field("help@localhost", description="the sender of the customer mail")
+    smtp_timeout: float = Field(5, gt=0, le=60, description="seconds to wait for the SMTP server before giving up")
     reload_interval: float = Field(2.0, ge=0, description="seconds between looks for edited rule and article files")
     session_hours: float = Field(12, gt=0, description="a browser session ends after this long without a request")
     proxy_hops: int = Field(0, ge=0, description="proxies in front that set X-Forwarded-For/-Proto (0: trust none)")
@@ -65,6 +73,14 @@ class Settings(BaseSettings):
     widget_origins: Annotated[tuple[str, ...], NoDecode] = Field(
         (), description="origins whose pages may embed the widget (CSP frame-ancestors of /widget), separated by "
         "commas or spaces, e.g. `https://console.example.com`; the site's own pages always may")
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp(cls, value):
+        """A mistyped mail server is an error at start, not a warning at every ticket."""
+        from kb.mail import check_url
+
+        return SecretStr(check_url(value.get_secret_value())) if value and value.get_secret_value() else None
 
     @field_validator("widget_origins", mode="before")
     @classmethod

@@ -29,6 +29,9 @@ def create_app(test_config: dict | None = None):
     settings.instance_dir.mkdir(parents=True, exist_ok=True)
 
     app.json.ensure_ascii = False  # the API speaks Chinese; keep it readable
+    from webapp import tickets
+
+    app.before_request(tickets.allow_attachments)  # before CSRF's check reads the form
     csrf.init_app(app)
     from webapp import errors
     from webapp import i18n
@@ -44,6 +47,9 @@ def create_app(test_config: dict | None = None):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)
     i18n.init_app(app)
     errors.init_app(app)
+    from webapp import notify
+
+    notify.init_app(app, settings)
 
     from webapp import api
     from webapp import articles
@@ -54,7 +60,6 @@ def create_app(test_config: dict | None = None):
     from webapp import limits
     from webapp import redaction
     from webapp import search
-    from webapp import tickets
     from webapp import widget
     from webapp.desk import analytics as desk_analytics
     from webapp.desk import articles as desk_articles

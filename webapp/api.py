@@ -21,6 +21,7 @@ from kb.schemas import TicketReceipt
 from kb.schemas import TicketRequest
 from kb.schemas import TicketView
 from webapp import inputs
+from webapp import notify
 from webapp.i18n import get_lang
 from webapp.i18n import set_lang
 from webapp.openapi import document
@@ -115,6 +116,8 @@ def create_ticket():
     response.headers["Location"] = url_for("api.ticket", number=ticket["number"])
     if ticket.get("replayed"):
         response.headers["Idempotent-Replayed"] = "true"
+    else:
+        notify.filed(ticket)
     return response
 
 

@@ -10,6 +10,7 @@ from flask import request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from kb.attachments import size_text
 from kb.errors import Conflict
 from kb.errors import InvalidInput
 from kb.errors import KBError
@@ -29,10 +30,12 @@ def status_of(exc: KBError) -> int:
     return next((s for cls, s in KB_STATUS.items() if isinstance(exc, cls)), 500)
 
 
-def error_response(status: int, code: str, exc: InvalidInput | None = None, headers=None):
+def error_response(status: int, code: str, exc: InvalidInput | None = None, headers=None, params: dict | None = None):
     """Render one error as JSON (API paths) or as the error page; bad input names every bad field."""
     items = describe(exc)["items"] if exc is not None else []
     message = items[0]["message"] if items else str(ERROR_PAGES.get(code, ERROR_PAGES["bad_request"]))
+    if params and not items:
+        message %= params
     if request.path.startswith("/api/"):
         body = {"code": code, "message": message}
         if exc is not None:
@@ -63,7 +66,14 @@ def handle_http_error(exc: HTTPException):
     if isinstance(exc, CSRFError):
         code = "csrf_failed"
     headers = {"Allow": ", ".join(sorted(exc.valid_methods))} if getattr(exc, "valid_methods", None) else None
-    return error_response(status, code, headers=headers)
+    return error_response(status, code, headers=headers, params={"size": _too_large_limit()} if status == 413 else None)
+
+
+def _too_large_limit() -> str:
+    """The limit the request passed: the whole body's (the ticket form's is larger, for its files) or one field's."""
+    whole = request.max_content_length
+    over = whole is not None and request.content_length is not None and request.content_length > whole
+    return size_text(whole if over else request.max_form_memory_size or whole or 0)
 
 
 def init_app(app: Flask) -> None:

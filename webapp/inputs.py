@@ -39,6 +39,17 @@ def fields(values, allowed: set[str] | None = None, *, strict: bool = True) -> d
     return data
 
 
+def files(values, name: str, max_bytes: int) -> list[tuple[str, bytes]]:
+    """The files sent under `name` in a multipart form, as (name the browser gave, bytes): at most max_bytes + 1 of
+    each, so a file too large is known without keeping it; an empty file input (nothing chosen) sends none."""
+    found = []
+    for storage in values.getlist(name):
+        data = storage.stream.read(max_bytes + 1)
+        if storage.filename or data:
+            found.append((storage.filename or "", data))
+    return found
+
+
 def json_body() -> dict:
     """The request's JSON object; duplicate keys, broken JSON and absurd nesting are bad input."""
     try:

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
 from sqlalchemy import Integer
+from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
@@ -25,6 +26,7 @@ NAME = 64  # software and channel ids; conversation ids
 ARTICLE_ID = 200
 QUERY_KEY = 500  # the grouping key of a query is cut to this length
 SUBJECT, CONTACT = 200, 200
+ATTACHMENT_NAME = 120  # kb.attachments.NAME_MAX
 FINGERPRINT = 64
 PASSWORD_HASH = 200  # an argon2id hash in PHC form is about 100 characters
 # A ticket's life: new (nobody answered yet), responded, waiting (for the customer), resolved.
@@ -106,6 +108,21 @@ class TicketReply(Base):
     ticket_id: Mapped[int] = mapped_column(ID, ForeignKey("tickets.id"), index=True)
     author: Mapped[str] = mapped_column(String(NAME))
     body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
+
+
+class TicketAttachment(Base):
+    """A file the customer attached when filing (checked by kb.attachments): in the database, so every worker and
+    host serves it."""
+
+    __tablename__ = "ticket_attachments"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ID, ForeignKey("tickets.id"), index=True)
+    name: Mapped[str] = mapped_column(String(ATTACHMENT_NAME))
+    media_type: Mapped[str] = mapped_column(String(NAME))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 

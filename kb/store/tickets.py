@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete
@@ -14,6 +15,7 @@ from sqlalchemy import nulls_last
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from kb.attachments import Attachment
 from kb.errors import Conflict
 from kb.errors import NotFound
 from kb.sealing import Sealer
@@ -24,6 +26,7 @@ from kb.store.tables import STATUS_NEW
 from kb.store.tables import STATUSES
 from kb.store.tables import IdempotentRequest
 from kb.store.tables import Ticket
+from kb.store.tables import TicketAttachment
 from kb.store.tables import TicketReply
 
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
@@ -31,6 +34,7 @@ NUMBER_ATTEMPTS = 8
 KEEP_KEYS = dt.timedelta(hours=24)  # how long an Idempotency-Key gets its first ticket back
 _NOT_FOUND = "no ticket with this number and token"
 _DUMMY_HASH = hashlib.sha256(b"no such ticket").hexdigest()
+CUSTOMER = "(customer)"  # the audit log's actor for the ticket holder's change: no staff name has brackets
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,14 @@ class Tickets:
 
     def create(self, *, plan: str, severity: str | None, software: str | None, subject: str, description: str,
                contact: str, lang: str, scope: str, channel: str | None, response_target_minutes: int | None,
-               response_kind: str | None, deadline: dt.datetime | None, rules: list[dict], once: Once | None = None) -> dict:
+               response_kind: str | None, deadline: dt.datetime | None, rules: list[dict], once: Once | None = None,
+               attachments: Sequence[Attachment] = ()) -> dict:
         """Store a validated ticket (kb.schemas.TicketRequest) with its decision; the plaintext token is returned here
         and never again. Each trace step's reason may be {zh, en}: the ticket then reads in its reader's language.
 
         With `once`, a request already made with that key gets its first ticket back (`replayed`), also when both
-        arrive at the same time; the same key with another request raises Conflict."""
+        arrive at the same time; the same key with another request raises Conflict. The `attachments` (checked by
+        kb.attachments) are stored with the ticket, in the same transaction."""
         if once is not None:
             replay = self._replay(once)
             if replay is not None:
@@ -78,6 +84,10 @@ class Tickets:
                                                                         IdempotentRequest.created_at < created - KEEP_KEYS))
                     session.add(ticket)
                     session.flush()
+                    files = [TicketAttachment(ticket_id=ticket.id, name=a.name, media_type=a.media_type, size=len(a.data),
+                                              data=a.data, created_at=created) for a in attachments]
+                    session.add_all(files)
+                    session.flush()
                     if once is not None:
                         session.add(IdempotentRequest(key=once.key, request_hash=once.request_hash, ticket_number=ticket.number,
                                                       sealed_token=once.sealer.seal(token), created_at=created))
@@ -87,7 +97,7 @@ class Tickets:
                 if "number" not in str(exc.orig) or attempt == NUMBER_ATTEMPTS - 1:
                     raise  # a number drawn twice: draw again
             else:
-                return _ticket_dict(ticket, token)
+                return dict(_ticket_dict(ticket, token), attachments=[_attachment_dict(f) for f in files])
         raise AssertionError("unreachable")
 
     def _replay(self, once: Once) -> dict | None:
@@ -111,7 +121,22 @@ class Tickets:
         matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
         if ticket is None or not matches:
             raise NotFound(_NOT_FOUND)
-        return dict(_ticket_dict(ticket, lang=lang), replies=self._replies(ticket.id))
+        return dict(_ticket_dict(ticket, lang=lang), replies=self._replies(ticket.id),
+                    attachments=self._attachments(ticket.id))
+
+    def attachment(self, number: str, token: str, attachment_id: int) -> dict:
+        """One attachment of the ticket, with its bytes, for the holder of the ticket's token."""
+        self.get(number, token)
+        return self._attachment(number, attachment_id)
+
+    def held(self, tokens: dict[str, str]) -> list[dict]:
+        """The tickets of these {number: token} whose token matches (a browser's "my requests"), newest first."""
+        numbers = [n.strip().upper() for n in tokens]
+        with self.db.read.begin() as session:
+            rows = session.scalars(select(Ticket).where(Ticket.number.in_(numbers))
+                                   .order_by(Ticket.created_at.desc(), Ticket.id.desc())).all()
+        given = {n.strip().upper(): t for n, t in tokens.items()}
+        return [_ticket_dict(t) for t in rows if hmac.compare_digest(t.token_hash, _hash(given[t.number]))]
 
     # Staff: the desk reads every ticket by number, without its token.
 
@@ -133,7 +158,27 @@ class Tickets:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
         if ticket is None:
             raise NotFound(_NOT_FOUND)
-        return dict(_ticket_dict(ticket), replies=self._replies(ticket.id))
+        return dict(_ticket_dict(ticket), replies=self._replies(ticket.id), attachments=self._attachments(ticket.id))
+
+    def attachment_for_staff(self, number: str, attachment_id: int) -> dict:
+        """One attachment of the ticket, with its bytes, for the desk."""
+        return self._attachment(number, attachment_id)
+
+    def _attachment(self, number: str, attachment_id: int) -> dict:
+        with self.db.read.begin() as session:
+            row = session.scalar(select(TicketAttachment).join(Ticket, Ticket.id == TicketAttachment.ticket_id)
+                                 .where(Ticket.number == number.strip().upper(), TicketAttachment.id == attachment_id))
+        if row is None:
+            raise NotFound("no such attachment on this ticket")
+        return dict(_attachment_dict(row), data=row.data)
+
+    def _attachments(self, ticket_id: int) -> list[dict]:
+        """The ticket's attachments without their bytes: what a page lists."""
+        columns = (TicketAttachment.id, TicketAttachment.name, TicketAttachment.media_type, TicketAttachment.size)
+        with self.db.read.begin() as session:
+            rows = session.execute(select(*columns).where(TicketAttachment.ticket_id == ticket_id)
+                                   .order_by(TicketAttachment.id)).all()
+        return [_attachment_dict(r) for r in rows]
 
     def reply(self, number: str, body: str, status: str, *, author: str, at: dt.datetime | None = None) -> dict:
         """Add a staff reply the customer sees and set the status (responded, waiting or resolved); the first reply
@@ -145,11 +190,19 @@ class Tickets:
         """Move a ticket to another status without a reply (a reopened ticket is responded, not new)."""
         return self._work(number, actor, status, None, now())
 
-    def _work(self, number: str, actor: str, status: str, body: str | None, at: dt.datetime) -> dict:
+    def solve(self, number: str, token: str) -> dict:
+        """The customer marks their ticket solved (resolved), with its token; in the audit log as CUSTOMER."""
+        return self._work(number, CUSTOMER, STATUSES[-1], None, now(), token=token)
+
+    def _work(self, number: str, actor: str, status: str, body: str | None, at: dt.datetime,
+              token: str | None = None) -> dict:
         if status not in STATUSES[1:]:
             raise ValueError(f"staff cannot set the status {status!r}")
         with self.db.write.begin() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()).with_for_update())
+            if token is not None:  # the customer's change: the same NotFound for a wrong number or token
+                matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
+                ticket = ticket if matches else None
             if ticket is None:
                 raise NotFound(_NOT_FOUND)
             before = {"status": ticket.status}
@@ -162,7 +215,7 @@ class Tickets:
             record(session, actor, "ticket.reply" if body is not None else "ticket.status", f"ticket:{ticket.number}",
                    before, after)
             ticket_id = ticket.id
-        return dict(_ticket_dict(ticket), replies=self._replies(ticket_id))
+        return dict(_ticket_dict(ticket), replies=self._replies(ticket_id), attachments=self._attachments(ticket_id))
 
     def _replies(self, ticket_id: int) -> list[dict]:
         with self.db.read.begin() as session:
@@ -182,7 +235,12 @@ def _ticket_dict(t: Ticket, token: str | None = None, lang: str | None = None) -
             "response_target_minutes": t.response_target_minutes, "response_kind": t.response_kind, "deadline": deadline,
             "status": t.status or STATUS_NEW, "created_at": t.created_at.astimezone(dt.UTC).isoformat(),
             "first_response_at": t.first_response_at.isoformat() if t.first_response_at else None, "replies": [],
+            "attachments": [],
             "rules": [_in_language(step, lang or t.lang) for step in t.rules]}
+
+
+def _attachment_dict(a) -> dict:
+    return {"id": a.id, "name": a.name, "media_type": a.media_type, "size": a.size}
 
 
 def _in_language(step: dict, lang: str) -> dict:

@@ -18,7 +18,8 @@ from tests.store.test_tickets import open_ticket
 
 HEAD = "0011"
 TABLES = {"tickets", "votes", "search_logs", "ask_logs", "events", "idempotent_requests", "sessions", "staff_users", "audit_log",
-          "ticket_replies", "article_revisions", "rule_revisions", "alembic_version"}
+          "ticket_replies", "article_revisions", "rule_revisions",
+          "ticket_attachments", "alembic_version"}
 
 
 def versions(engine) -> list[str]:

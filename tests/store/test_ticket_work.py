@@ -59,3 +59,15 @@ def test_deadline_state_counts_down_then_says_whether_the_first_response_met_it(
         "kind": "missed", "minutes": -10}
     assert deadline_state({"deadline": deadline, "status": "resolved"}, at)["kind"] == "none"
     assert deadline_state({"deadline": None}, at)["kind"] == "none"
+
+
+def test_the_customer_marks_the_ticket_solved_with_its_token_only(store):
+    ticket = open_ticket(store)
+    with pytest.raises(NotFound):
+        store.tickets.solve(ticket["number"], "not-the-token")
+    assert store.tickets.for_staff(ticket["number"])["status"] == "new"
+    solved = store.tickets.solve(ticket["number"], ticket["token"])
+    assert solved["status"] == "resolved" and solved["first_response_at"] is None  # no response by staff
+    [entry] = store.audit.entries(target=f"ticket:{ticket['number']}")
+    assert (entry["actor"], entry["action"], entry["before"], entry["after"]) == (
+        "(customer)", "ticket.status", {"status": "new"}, {"status": "resolved"})

@@ -7,6 +7,8 @@ from sqlalchemy import text
 from kb.errors import NotFound
 from kb.store import tickets as tickets_module
 
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c489"  # a 1x1 image
+                    "0000000d4944415478da636460f85f0f0002870180eb47ba920000000049454e44ae426082")
 DEADLINE = dt.datetime.fromisoformat("2026-11-23T00:56:26.100994+08:00")
 RULES = [{"id": "scope.catalog_basic_port_issue", "kind": "rule", "reason": "这是端口连通性问题。",
           "outcome": {"scope": "in", "prerequisites": ["prereq.advice_only"]}, "priority": 20},
@@ -96,3 +98,32 @@ def test_ticket_number_collision_draws_again(store, monkeypatch):
     first, second = open_ticket(store), open_ticket(store)
     assert (first["number"], second["number"]) == ("T20261122-AAAAAA", "T20261122-BBBBBB")
     assert store.tickets.get(second["number"], second["token"])["subject"] == TICKET["subject"]
+
+
+def test_held_reads_only_the_tickets_whose_token_matches_newest_first(store):
+    first, second, other = open_ticket(store), open_ticket(store), open_ticket(store)
+    held = store.tickets.held({first["number"]: first["token"], second["number"].lower(): second["token"],
+                               other["number"]: "not-its-token", "T20260101-NOSUCH": "x"})
+    assert [t["number"] for t in held] == [second["number"], first["number"]]
+    assert all("token" not in t for t in held)
+    assert store.tickets.held({}) == []
+
+
+def test_attachments_are_stored_with_the_ticket_and_read_only_with_its_token(store):
+    from kb.attachments import Attachment
+
+    files = [Attachment("shot.png", "image/png", PNG), Attachment("sshd.log", "text/plain; charset=utf-8", b"sshd: ok\n")]
+    ticket = open_ticket(store, attachments=files)
+    listed = store.tickets.get(ticket["number"], ticket["token"])["attachments"]
+    assert listed == ticket["attachments"]
+    assert [(a["name"], a["media_type"], a["size"]) for a in listed] == [
+        ("shot.png", "image/png", len(PNG)), ("sshd.log", "text/plain; charset=utf-8", 9)]
+    first = store.tickets.attachment(ticket["number"], ticket["token"], listed[0]["id"])
+    assert first["data"] == PNG
+    assert store.tickets.attachment_for_staff(ticket["number"], listed[1]["id"])["data"] == b"sshd: ok\n"
+    assert store.tickets.for_staff(ticket["number"])["attachments"] == listed
+    other = open_ticket(store)
+    with pytest.raises(NotFound):
+        store.tickets.attachment(ticket["number"], "wrong", listed[0]["id"])
+    with pytest.raises(NotFound):  # another ticket's token opens none of this ticket's files
+        store.tickets.attachment(other["number"], other["token"], listed[0]["id"])

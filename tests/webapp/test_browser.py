@@ -204,7 +204,7 @@ PAGES = ["/", "/search?q=sshd+fails+to+start", "/search?q=asdkjh+qwpoe", "/searc
          "/browse/software/ssh", "/browse/kind/plan", "/browse/kind/onsite", "/articles/ssh-host-keys-en",
          "/articles/ssh-host-keys-zh", "/articles/plans-overview-zh", "/assistant",
          f"/assistant?question={OUT_OF_SCOPE}&plan=S3", "/assistant?question=我们是企业版，sshd+起不来了",
-         "/tickets/new", "/tickets/lookup", "/engineer/login", "/no-such-page"]
+         "/tickets/new", "/tickets/lookup", "/tickets/mine", "/engineer/login", "/no-such-page"]
 
 
 def serious_violations(page) -> list[dict]:
@@ -327,3 +327,83 @@ def test_the_ticket_form_files_without_javascript_as_before(page_without_js):
     page.get_by_label("Contact").fill("ops@example.com")
     page.get_by_role("button", name="Submit").click()
     expect(page.locator(".ticket-number")).to_have_text(re.compile(r"^T\d{8}-[0-9A-Z]{6}$"))
+
+
+# --- coming back to a ticket: attachments, mail, a staff reply, mark as solved (issue 17) -----------------------------
+
+
+@pytest.fixture
+def mailing_site(knowledge, tmp_path, smtp_sink):
+    """The site with CSRF on, mailing a real local SMTP sink, and one staff account: (base url, inbox)."""
+    from tests.conftest import STAFF_PASSWORD
+
+    url, inbox = smtp_sink
+    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+                      "KB_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "browser-tests", "KB_RATE_LIMITS_ENABLED": False,
+                      "KB_SMTP_URL": url})
+    app.extensions["store"].users.add("li.wei", "editor", STAFF_PASSWORD, actor="tests")
+    with serving(app) as server:
+        yield f"http://127.0.0.1:{server.server_port}", inbox
+    app.extensions["store"].close()
+
+
+def test_file_with_an_attachment_come_back_by_the_mailed_link_read_the_reply_and_mark_it_solved(browser, mailing_site,
+                                                                                                  tmp_path):
+    from tests.conftest import STAFF_PASSWORD
+    from tests.store.test_tickets import PNG
+
+    base, inbox = mailing_site
+    shot = tmp_path / "screen.png"
+    shot.write_bytes(PNG)
+    filing = browser.new_context(base_url=base, locale="en-US", java_script_enabled=False)  # files without it
+    page = filing.new_page()
+    page.goto("/tickets/new")
+    page.get_by_label("Plan").select_option("S3")
+    page.get_by_label("Subject").fill(IN_SCOPE)
+    page.get_by_label("Description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+    page.get_by_label("Contact").fill("ops@example.com")
+    page.get_by_label("Attachments (optional)").set_input_files(str(shot))
+    page.get_by_role("button", name="Submit").click()
+    expect(page.get_by_role("status")).to_contain_text("Your ticket was created.")
+    number = page.locator(".ticket-number").inner_text()
+    expect(page.locator(".attachments")).to_contain_text("screen.png")
+    filing.close()
+    [(_, mail)] = inbox.messages
+    link = re.search(r"http://\S+#t=\S+", mail.get_content()).group(0)
+
+    desk = browser.new_context(base_url=base, locale="en-US")
+    staff = desk.new_page()
+    staff.goto(f"/engineer/tickets/{number}")
+    staff.get_by_label("Account name").fill("li.wei")
+    staff.get_by_label("Password").fill(STAFF_PASSWORD)
+    staff.get_by_role("button", name="Sign in").click()
+    staff.goto(f"/engineer/tickets/{number}")
+    expect(staff.locator(".attachments")).to_contain_text("screen.png")
+    staff.get_by_label("Reply (the customer sees it on the ticket's page)").fill("Line 142 has a typo: PermitRootLogin.")
+    staff.get_by_role("button", name="Send the reply").click()
+    expect(staff.locator(".replies")).to_contain_text("Line 142 has a typo")
+    assert len(inbox.messages) == 2 and number in inbox.messages[1][1]["Subject"]
+
+    other = browser.new_context(base_url=base, locale="en-US")  # another browser, with only the mailed link
+    try:
+        page = other.new_page()
+        page.goto(link)
+        expect(page.locator(".ticket-number")).to_have_text(number)
+        assert "#t=" not in page.url
+        expect(page.locator(".replies")).to_contain_text("Line 142 has a typo: PermitRootLogin.")
+        if os.environ.get("KB_SCREENSHOT"):  # the README's picture of a ticket come back to
+            page.set_viewport_size({"width": 900, "height": 1400})
+            page.screenshot(path=str(ROOT.parent / "docs" / "help-ticket.png"))
+        with page.expect_download() as download:
+            page.get_by_role("link", name="screen.png").click()
+        assert Path(download.value.path()).read_bytes() == PNG
+        page.get_by_role("link", name="My requests", exact=True).click()
+        page.get_by_role("link", name=re.compile(number)).click()
+        page.get_by_role("button", name="Mark as solved").click()
+        expect(page.get_by_role("status")).to_contain_text("the ticket is marked as solved")
+        expect(page.locator(".status")).to_have_text("Resolved")
+        staff.reload()
+        expect(staff.locator(".status")).to_have_text("Resolved")
+    finally:
+        other.close()
+        desk.close()

@@ -20,7 +20,8 @@ STAFF_PAGES = [("GET", "/engineer/unanswered"), ("GET", "/engineer/problems"), (
                ("POST", "/engineer/users"), ("POST", "/engineer/users/role"), ("POST", "/engineer/users/unlock"),
                ("GET", "/engineer/audit"), ("GET", "/engineer/rules"), ("POST", "/engineer/rules/test"),
                ("GET", "/engineer/tickets"), ("GET", TICKET), ("POST", f"{TICKET}/reply"),
-               ("POST", f"{TICKET}/status"), ("GET", "/engineer/password"), ("POST", "/engineer/password")]
+               ("POST", f"{TICKET}/status"), ("GET", "/engineer/password"), ("POST", "/engineer/password"),
+               ("GET", f"{TICKET}/attachments/1")]
 ARTICLE = "/engineer/articles/plans-overview-en"
 STAFF_PAGES += [("GET", "/engineer/articles"), ("GET", f"{ARTICLE}/edit"), ("POST", f"{ARTICLE}/edit"),
                 ("GET", f"{ARTICLE}/versions"), ("GET", f"{ARTICLE}/versions/1"), ("GET", f"{ARTICLE}/diff"),
@@ -41,7 +42,7 @@ PUBLIC = {"engineer.login", "engineer.logout"}
 def _example(rule) -> str:
     """A concrete address for a URL rule (its variables filled in)."""
     return (rule.rule.replace("<number>", "T20261123-XXXXXX").replace("<article_id>", "plans-overview-en")
-            .replace("<int:version>", "1"))
+            .replace("<int:version>", "1").replace("<int:attachment_id>", "1"))
 
 
 def test_the_lists_name_every_staff_route(app):

@@ -15,7 +15,7 @@ def test_every_ui_string_has_a_chinese_translation_and_no_stale_one():
     from babel.messages.extract import extract_from_dir
     from babel.messages.pofile import read_po
 
-    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+    method_map = [("**.py", "python"), ("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2")]
     options = {"**/templates/**.html": {"extensions": "jinja2.ext.do"}}
     used = {m[2] if isinstance(m[2], str) else m[2][0] for m in extract_from_dir(
         ROOT / "webapp", method_map, options_map=options, keywords={"_": None, "_l": None, "gettext": None,

@@ -1,5 +1,6 @@
 """Opening a ticket and reading it back."""
 
+import io
 import re
 from urllib.parse import urlsplit
 
@@ -9,7 +10,9 @@ from tests.conftest import CJK
 from tests.conftest import IN_SCOPE
 from tests.conftest import TICKET
 from tests.conftest import open_web_ticket
+from tests.conftest import sign_in
 from tests.conftest import text_of
+from tests.store.test_tickets import PNG
 
 
 def test_opening_a_ticket_shows_number_token_channel_and_deadline(en):
@@ -192,3 +195,158 @@ def test_tokens_are_redacted_from_logged_request_lines():
                                                                                   200), None)
     RedactTokens().filter(record)
     assert "s3cr3t" not in record.getMessage() and "token=[redacted]&x=1" in record.getMessage()
+
+
+def test_the_customer_marks_the_ticket_solved_and_the_desk_sees_it(app, en):
+    location = open_web_ticket(en)
+    number = urlsplit(location).path.rsplit("/", 1)[1]
+    page = text_of(en.get(location))
+    assert "Submit a ticket in the console" not in page and '<dd class="channel">Ticket</dd>' in page
+    assert f'action="/tickets/{number}/solve"' in page
+    stranger = app.test_client()  # without the token: nothing changes
+    assert 'action="/tickets/lookup"' in text_of(stranger.post(f"/tickets/{number}/solve"))
+    response = en.post(f"/tickets/{number}/solve")
+    assert response.status_code == 302
+    page = text_of(en.get(response.headers["Location"]))
+    assert "the ticket is marked as solved" in page and '<dd class="status">Resolved</dd>' in page
+    assert "/solve" not in page
+    staff = app.test_client()
+    staff.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sign_in(app, staff)
+    assert '<dd class="status">Resolved</dd>' in text_of(staff.get(f"/engineer/tickets/{number}"))
+    [entry] = app.extensions["store"].audit.entries(target=f"ticket:{number}")
+    assert entry["actor"] == "(customer)" and entry["after"] == {"status": "resolved"}
+
+
+def test_mark_as_solved_reads_in_chinese(client):
+    page = text_of(client.get(open_web_ticket(client)))
+    assert "标记为已解决" in page and "控制台" not in page
+
+
+def test_my_requests_lists_this_browsers_tickets_by_their_plain_address(app, en):
+    assert "No tickets in this browser yet." in text_of(en.get("/tickets/mine"))
+    first = urlsplit(open_web_ticket(en, subject="sshd refuses my key")).path
+    second = urlsplit(open_web_ticket(en, subject="vsftpd passive mode times out")).path
+    page = text_of(en.get("/tickets/mine"))
+    assert page.index(f'href="{second}"') < page.index(f'href="{first}"')  # the newest first
+    assert "sshd refuses my key" in page and "New: waiting for an engineer" in page
+    assert "token" not in page.replace("access token", "")
+    assert 'href="/tickets/mine"' in text_of(en.get(first))
+    other = app.test_client()
+    other.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert first not in text_of(other.get("/tickets/mine"))  # another browser sees none of them
+    assert "我的工单" in text_of(app.test_client().get("/tickets/mine"))
+
+
+def _with_files(*files):
+    """The ticket form with these (name, bytes) files, as a browser sends it (multipart)."""
+    return dict({k: v for k, v in TICKET.items() if k != "lang"}, attachments=[(io.BytesIO(d), n) for n, d in files])
+
+
+def test_attachments_are_filed_and_served_only_to_the_holder_and_staff(app, en):
+    response = en.post("/tickets/new", data=_with_files(("screen.png", PNG), ("sshd.log", b"sshd: refused\n")),
+                       content_type="multipart/form-data")
+    assert response.status_code == 302, text_of(response)[:500]
+    location = urlsplit(response.headers["Location"]).path
+    page = text_of(en.get(location))
+    links = re.findall(r'<a href="(/tickets/[^"]+/attachments/\d+)" download>([^<]+)</a>', page)
+    assert [name for _, name in links] == ["screen.png", "sshd.log"]
+    served = en.get(links[0][0])
+    assert served.status_code == 200 and served.data == PNG and served.mimetype == "image/png"
+    disposition = served.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "screen.png" in disposition
+    assert served.headers["X-Content-Type-Options"] == "nosniff" and served.headers["Cache-Control"] == "no-store"
+    assert en.get(links[1][0]).headers["Content-Type"] == "text/plain; charset=utf-8"
+    stranger = app.test_client()
+    assert b"sshd: refused" not in stranger.get(links[1][0]).data  # no token in this session: the lookup form
+    staff = app.test_client()
+    sign_in(app, staff)
+    number = location.rsplit("/", 1)[1]
+    desk = text_of(staff.get(f"/engineer/tickets/{number}"))
+    desk_links = re.findall(r'href="(/engineer/tickets/[^"]+/attachments/\d+)"', desk)
+    assert len(desk_links) == 2 and staff.get(desk_links[1]).data == b"sshd: refused\n"
+    assert stranger.get(desk_links[1]).status_code in (302, 401, 403)
+
+
+def test_a_file_whose_content_is_not_an_accepted_type_is_refused_and_nothing_is_filed(app, en):
+    response = en.post("/tickets/new", data=_with_files(("invoice.pdf", b"MZ\x90\x00\x03" + b"\x00" * 60)),
+                       content_type="multipart/form-data")
+    assert response.status_code == 400
+    page = text_of(response)
+    assert "invoice.pdf is not a PNG, JPEG, GIF or WebP image, a PDF or a UTF-8 text file" in page
+    assert 'href="#f-attachments"' in page and "Choose the files again" in page
+    assert f'value="{TICKET["subject"]}"' in page  # the rest is kept
+    with app.extensions["store"].engine.connect() as connection:
+        from sqlalchemy import text as sql
+
+        assert connection.execute(sql("SELECT count(*) FROM tickets")).scalar_one() == 0
+
+
+def test_attachment_count_and_size_limits_come_from_the_settings(knowledge, tmp_path):
+    from webapp import create_app
+
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                      "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "KB_ATTACHMENTS_MAX": 1, "KB_ATTACHMENT_MAX_BYTES": 2048})
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "Up to 1 files of 2 KiB each" in text_of(client.get("/tickets/new"))
+    two = client.post("/tickets/new", data=_with_files(("a.log", b"a\n"), ("b.log", b"b\n")), content_type="multipart/form-data")
+    assert two.status_code == 400 and "may hold at most 1 files" in text_of(two)
+    big = client.post("/tickets/new", data=_with_files(("big.log", b"x" * 2049)), content_type="multipart/form-data")
+    assert big.status_code == 400 and "big.log is larger than 2 KiB" in text_of(big)
+    assert client.post("/tickets/new", data=_with_files(("ok.log", b"x" * 2048)),
+                       content_type="multipart/form-data").status_code == 302
+    app.extensions["store"].close()
+
+
+def _mailing_app(knowledge, tmp_path, url):
+    from webapp import create_app
+
+    return create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                       "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                       "KB_SMTP_URL": url, "KB_MAIL_FROM": "help@example.com", "SERVER_NAME": "help.example.com"})
+
+
+def test_filing_mails_the_link_and_a_staff_reply_mails_a_notice(knowledge, tmp_path, smtp_sink):
+    url, inbox = smtp_sink
+    app = _mailing_app(knowledge, tmp_path, url)
+    client = app.test_client()  # the Chinese UI: the mail is in the ticket's language
+    location = urlsplit(open_web_ticket(client, contact="ops@example.cn")).path
+    number = location.rsplit("/", 1)[1]
+    token = re.search(r'class="ticket-token"><code>([^<]+)<', text_of(client.get(location))).group(1)
+    [(rcpt, filed)] = inbox.messages
+    assert rcpt == ["ops@example.cn"] and number in filed["Subject"] and "工单" in filed["Subject"]
+    assert f"http://help.example.com/tickets/{number}#t={token}" in filed.get_content()
+    open_web_ticket(client, contact="+86 138 0013 8000")  # a phone number: no mail
+    assert len(inbox.messages) == 1
+    staff = app.test_client()
+    sign_in(app, staff)
+    staff.post(f"/engineer/tickets/{number}/reply", data={"reply": "请检查第 142 行。", "status": "waiting"})
+    [_, (_, notice)] = inbox.messages
+    assert number in notice["Subject"] and "请检查第 142 行。" in notice.get_content()
+    assert token not in notice.get_content() and f"http://help.example.com/tickets/{number}" in notice.get_content()
+    app.extensions["store"].close()
+
+
+def test_a_mail_server_that_is_down_never_fails_the_ticket(knowledge, tmp_path, caplog):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = _mailing_app(knowledge, tmp_path, f"smtp://127.0.0.1:{port}")
+    client = app.test_client()
+    location = open_web_ticket(client, contact="ops@example.cn")
+    assert client.get(location).status_code == 200
+    assert "not sent: ConnectionRefusedError" in caplog.text
+    app.extensions["store"].close()
+
+
+def test_an_empty_file_field_is_no_file(en):
+    def form(subject):
+        return dict(_with_files(), subject=subject, attachments=(io.BytesIO(b""), ""))  # a browser's "no file chosen"
+
+    response = en.post("/tickets/new", data=form("ab"), content_type="multipart/form-data")
+    assert response.status_code == 400 and "Choose the files again" not in text_of(response)
+    assert en.post("/tickets/new", data=form("sshd down"), content_type="multipart/form-data").status_code == 302

@@ -23,11 +23,13 @@ from kb.desk import deadline_state
 from kb.errors import InvalidInput
 from kb.store.tables import STATUSES
 from webapp import inputs
+from webapp import notify
 from webapp.desk import staff
 from webapp.i18n import describe
 from webapp.services import get_kb
 from webapp.services import get_service
 from webapp.services import get_store
+from webapp.tickets import send_attachment
 
 bp = Blueprint("desk_tickets", __name__, url_prefix="/engineer/tickets")
 api_bp = Blueprint("desk_api", __name__, url_prefix="/api/staff")
@@ -72,6 +74,12 @@ def _page(number: str, error: dict | None = None, status: int = 200, reply: str 
                            reply=reply), status
 
 
+@bp.get("/<number>/attachments/<int:attachment_id>")
+def attachment(number, attachment_id):
+    """A file the customer attached, served as the customer's own page serves it."""
+    return send_attachment(get_store().tickets.attachment_for_staff(inputs.clean(number, 40), attachment_id))
+
+
 @bp.post("/<number>/reply")
 def reply(number):
     """Answer the customer (they see it on the ticket's page) and set the status; the first answer is the first
@@ -81,8 +89,9 @@ def reply(number):
         given = inputs.validated(TicketReply, form)
     except InvalidInput as exc:
         return _page(number, describe(exc), 400, form.get("reply", "")[:REPLY[1]])  # shown back with its line breaks
-    get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
-                               at=get_service().clock())
+    ticket = get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
+                                       at=get_service().clock())
+    notify.replied(ticket, given.reply)
     return redirect(url_for("desk_tickets.show", number=number))
 
 
@@ -116,4 +125,5 @@ def api_reply(number):
     given = inputs.validated(TicketReply, inputs.json_body())
     ticket = get_store().tickets.reply(inputs.clean(number, 40), given.reply, given.status, author=staff.actor(),
                                        at=get_service().clock())
+    notify.replied(ticket, given.reply)
     return jsonify(_with_deadlines([ticket])[0]), 201
