@@ -200,7 +200,7 @@ def _index(docs, fingerprint: str) -> RuleBook:
         lexicon=lexicon,
         glossary=[t for _p, _d, doc in docs.get("glossary", []) for t in doc.terms],
         messages=_one(docs, "messages").messages,
-        sources=SourceNames(_one(docs, "sources").names if "sources" in docs else {}),
+        sources=SourceNames({n.zh: n.en for n in _one(docs, "sources").names} if "sources" in docs else {}),
         fingerprint=fingerprint,
     )
 
@@ -272,13 +272,21 @@ def _unique(check: _Checker, kind: str, path: list, ids: list[str], what: str) -
 
 
 def _check_sources(check: _Checker, book: RuleBook) -> None:
-    """Every citation reads in English once its headings are translated (each problem at the citation's line)."""
+    """Every citation reads in English once its headings are translated (each problem at the citation's line), and
+    every heading named is cited somewhere, once."""
+    cited = []
     for kind, found in check.docs.items():
         for index, (_where, data, _doc) in enumerate(found):
             for path, source in _citations(data):
+                cited.append(source)
                 if book.sources.english(source) is None:
                     check.bad(kind, path, f"source `{source}` has headings with no English name in the sources file",
                               index)
+    names = _one(check.docs, "sources").names
+    _unique(check, "sources", ["names"], [n.zh for n in names], "heading")
+    for i, name in enumerate(names):
+        if not any(name.zh in source for source in cited):
+            check.bad("sources", ["names", i, "zh"], f"heading `{name.zh}` is not in any rule's source")
 
 
 def _citations(data, path=()):

@@ -638,12 +638,17 @@ class GlossaryFile(Part):
     terms: list[GlossaryTerm] = Field(min_length=1)
 
 
+class HeadingName(Part):
+    zh: NonEmpty
+    en: NonEmpty
+
+
 class SourcesFile(Part):
     """The English names of the source documents' headings (kb.rules.sources)."""
 
     kind: Literal["sources"]
     source: Source | None = None
-    names: dict[NonEmpty, NonEmpty] = Field(min_length=1)
+    names: list[HeadingName] = Field(min_length=1)
 
 
 class MessagesFile(Part):

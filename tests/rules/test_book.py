@@ -243,3 +243,16 @@ def test_a_citation_with_an_untranslated_heading_is_reported_at_its_line(tmp_pat
         assert [(p.path.endswith("scope.yaml"), p.line) for p in exc.problems if "新的一节" in p.message] == [(True, at + 1)]
     else:
         raise AssertionError("a citation with no English name was accepted")
+
+
+def test_a_heading_no_rule_cites_is_reported_at_its_line(tmp_path):
+    rules = copy_rules(tmp_path)
+    sources = rules / "sources.yaml"
+    text = sources.read_text(encoding="utf-8")
+    sources.write_text(text + '  - {zh: "无人引用的一节", en: "A section nobody cites"}\n', encoding="utf-8")
+    try:
+        load_rulebook(rules)
+    except RuleError as exc:
+        assert [(p.path.endswith("sources.yaml"), p.line) for p in exc.problems] == [(True, len(text.splitlines()) + 1)]
+    else:
+        raise AssertionError("a heading no rule cites was accepted")
