@@ -14,9 +14,10 @@ from tests.conftest import DATA
 
 REAL = sorted((DATA / "real").glob("*.yaml"))
 # A little under the measured tune figures (README, Evaluation): a drop below them is a regression to look at.
-FLOOR = {"split:tune:scope": 0.85, "split:tune:scope_s4": 0.87, "split:tune:out_recall": 0.83,
-         "split:tune:software": 0.88, "split:tune:unknown": 0.025, "split:tune:failure_channels": 0.96,
-         "split:tune:lang:en:scope": 0.88, "split:tune:lang:zh:scope": 0.82}
+# Round 3 added 84 unseen questions (49 of them to the tuning split), which the floor now includes.
+FLOOR = {"split:tune:scope": 0.85, "split:tune:scope_s4": 0.85, "split:tune:out_recall": 0.83,
+         "split:tune:software": 0.85, "split:tune:unknown": 0.025, "split:tune:failure_channels": 0.97,
+         "split:tune:lang:en:scope": 0.85, "split:tune:lang:zh:scope": 0.85}
 
 
 @pytest.fixture(scope="module")
