@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 from typing import Literal
@@ -211,7 +212,16 @@ class Library:
 
     def by_key(self, key: str) -> dict[str, Article]:
         """The articles sharing a translation key, by language."""
-        return {a.lang: a for a in self.articles.values() if a.translation_key == key}
+        return dict(self._topics.get(key, {}))
+
+    @cached_property
+    def _topics(self) -> dict[str, dict[str, Article]]:
+        """Articles by translation key and language, grouped once: a search looks up every topic it ranks. A
+        library is not changed once loaded (load_library fills a new one), so the grouping never goes stale."""
+        grouped: dict[str, dict[str, Article]] = {}
+        for a in self.articles.values():
+            grouped.setdefault(a.translation_key, {})[a.lang] = a
+        return grouped
 
     def translation(self, article: Article) -> Article | None:
         """The same topic in the other language."""
@@ -275,10 +285,12 @@ def load_library(articles_dir: str | Path, topics: set[str], previous: Library |
 def _library_problems(lib: Library) -> list[Problem]:
     """Checks across files: translations paired both ways, related keys that resolve."""
     problems = []
-    keys = {a.translation_key for a in lib.articles.values()}
+    langs_of: dict[str, list[str]] = {}  # grouped once: comparing every article with every other is quadratic
+    for a in lib.articles.values():
+        langs_of.setdefault(a.translation_key, []).append(a.lang)
+    keys = set(langs_of)
     for article in lib.articles.values():
-        versions = [a for a in lib.articles.values() if a.translation_key == article.translation_key]
-        langs = [a.lang for a in versions]
+        langs = langs_of[article.translation_key]
         if langs.count(article.lang) > 1:
             problems.append(Problem(article.path, 2,
                                     f"two `{article.lang}` articles share translation_key `{article.translation_key}`"))

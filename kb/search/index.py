@@ -115,7 +115,7 @@ def _write_build(tmp: Path, library, index_dir: Path, analyzer: Analyzer, keywor
                              "foreign": not embedder.covers(text)})
             vectors.append(block)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
-    np.save(tmp / "vectors.npy", matrix)
+    np.save(tmp / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32))
     (tmp / "passages.json").write_text(json.dumps(rows, ensure_ascii=False))
     manifest = {
         "format": FORMAT,
@@ -235,7 +235,8 @@ class OpenBuild:
         self.keyword = backend.open(build / backend.name, self.analyzer)
         self.embedder_name = _embedder_name(self.manifest)
         self.passages = json.loads((build / "passages.json").read_text())
-        self.vectors = np.load(build / "vectors.npy")
+        # Memory-mapped, read-only: the workers of a host share the pages instead of each holding a copy.
+        self.vectors = np.load(build / "vectors.npy", mmap_mode="r")
 
     def close(self) -> None:
         self.keyword.close()
