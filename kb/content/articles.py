@@ -144,9 +144,13 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         summary=meta["summary"], software=meta["software"], category=meta["category"],
         symptoms=tuple(meta["symptoms"]), applies_to=tuple(meta["applies_to"]), tags=tuple(str(t) for t in meta["tags"]),
         updated=meta["updated"], related=tuple(meta["related"]), body=body, html=html, text=plain_text(html), sections=sections,
-        path=path, digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+        path=path, digest=_digest(text),
     )
     return article, []
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _front_matter_problems(meta, path: str, offset: int) -> list[Problem]:
@@ -263,7 +267,12 @@ def load_library(articles_dir: str | Path, topics: set[str], previous: Library |
             continue
         rel = str(path)
         try:
-            article, problems = parse_article(path.read_text(encoding="utf-8"), rel)
+            text = path.read_text(encoding="utf-8")
+            same = old_by_path.get(rel)
+            if same is not None and same.digest == _digest(text):  # unchanged: parsing and rendering give the same
+                article, problems = same, []
+            else:
+                article, problems = parse_article(text, rel)
         except UnicodeDecodeError:
             article, problems = None, [Problem(rel, None, "not UTF-8 text")]
         if article and article.software not in topics:
