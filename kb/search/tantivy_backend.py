@@ -29,6 +29,7 @@ from kb.search.spelling import words_near
 SPELL_FIELD = "spell"
 SPELL_WORDS = "spell_words.json"
 ANALYSED = "analysed.json"
+ANALYSED_FORMAT = 1  # what _analyse returns: a new shape reuses nothing of the builds before it
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
 _TEXT_FIELDS = tuple(FIELD_WEIGHTS)
 
@@ -70,13 +71,12 @@ class TantivyBackend:
             spelling.update(done["spell"])
             writer.add_document(tantivy.Document(
                 id=d.id, key=d.key, lang=d.lang, software=d.software, category=d.category,
-                terms=" ".join(sorted({t for text in done["fields"].values() for t in text.split()})),
-                **done["fields"], spell=" ".join(done["spell"])))
+                terms=done["terms"], **done["fields"], spell=" ".join(done["spell"])))
         writer.commit()
         writer.wait_merging_threads()
         (folder / SPELL_WORDS).write_text(json.dumps(sorted(spelling), ensure_ascii=False))
-        (folder / ANALYSED).write_text(json.dumps({"analyzer": analyzer.fingerprint, "documents": analysed_now},
-                                                  ensure_ascii=False))
+        (folder / ANALYSED).write_text(json.dumps({"format": ANALYSED_FORMAT, "analyzer": analyzer.fingerprint,
+                                                   "documents": analysed_now}, ensure_ascii=False))
 
     def open(self, folder: Path, analyzer: Analyzer) -> TantivyIndex:
         return TantivyIndex(tantivy.Index.open(str(folder)), analyzer,
@@ -84,16 +84,19 @@ class TantivyBackend:
 
 
 def _analyse(d: KeywordDoc, analyzer: Analyzer) -> dict:
-    """The weighted fields as analysed tokens joined by spaces, and the body's unstemmed words (for spelling)."""
+    """The weighted fields as analysed tokens joined by spaces, every term once (what a hit matched), and the
+    body's distinct unstemmed words (spelling reads only which documents have a word)."""
     fields = {"title": d.title, "summary": d.summary, "symptoms": "\n".join(d.symptoms), "tags": " ".join(d.tags),
               "body": d.body}
-    return {"fields": {name: " ".join(analyzer.terms(text)) for name, text in fields.items()},
-            "spell": [t.text for t in analyzer.tokens(d.body, stem=False)]}
+    analysed = {name: analyzer.terms(text) for name, text in fields.items()}
+    return {"fields": {name: " ".join(words) for name, words in analysed.items()},
+            "terms": " ".join(sorted({t for words in analysed.values() for t in words})),
+            "spell": sorted({t.text for t in analyzer.tokens(d.body, stem=False)})}
 
 
 def _digest(d: KeywordDoc) -> str:
     """A key for everything the analysis reads of a document."""
-    text = json.dumps([d.title, d.summary, d.symptoms, d.tags, d.body], ensure_ascii=False)
+    text = "\x1f".join([d.title, d.summary, "\x1e".join(d.symptoms), "\x1e".join(d.tags), d.body])
     return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
 
 
@@ -103,7 +106,8 @@ def _read_analysed(folder: Path, analyzer: Analyzer) -> dict[str, dict]:
         kept = json.loads((folder / ANALYSED).read_text())
     except (OSError, ValueError):
         return {}
-    return kept.get("documents", {}) if kept.get("analyzer") == analyzer.fingerprint else {}
+    same = kept.get("format") == ANALYSED_FORMAT and kept.get("analyzer") == analyzer.fingerprint
+    return kept.get("documents", {}) if same else {}
 
 
 class TantivyIndex:
