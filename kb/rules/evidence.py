@@ -83,11 +83,15 @@ class SoftwareEvidence:
     def find(self, text: str) -> Evidence | None:
         """The strongest evidence in `text`, or None when there is none or other software matches as well."""
         words = _tokens(text)
+        vocabulary = set(words)
         best: dict[str, Evidence] = {}
         runs: dict[tuple, tuple[list[str], float]] = {}  # libraries repeat phrases: each is matched once
         for i in self._candidates(words):
             article, phrase, toks = self.phrases[i]
             key = tuple(toks)
+            shared = _weight(t for t in toks if t in vocabulary)  # no run of the phrase can weigh more
+            if shared < MIN_WEIGHT or shared < MIN_SHARE * _weight(toks):
+                continue
             if key not in runs:
                 m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
                 run = toks[m.a:m.a + m.size]
