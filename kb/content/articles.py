@@ -11,6 +11,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 from dataclasses import field
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated
 from typing import Literal
@@ -143,9 +144,13 @@ def parse_article(text: str, path: str) -> tuple[Article | None, list[Problem]]:
         summary=meta["summary"], software=meta["software"], category=meta["category"],
         symptoms=tuple(meta["symptoms"]), applies_to=tuple(meta["applies_to"]), tags=tuple(str(t) for t in meta["tags"]),
         updated=meta["updated"], related=tuple(meta["related"]), body=body, html=html, text=plain_text(html), sections=sections,
-        path=path, digest=hashlib.sha256(text.encode()).hexdigest()[:16],
+        path=path, digest=_digest(text),
     )
     return article, []
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _front_matter_problems(meta, path: str, offset: int) -> list[Problem]:
@@ -211,7 +216,16 @@ class Library:
 
     def by_key(self, key: str) -> dict[str, Article]:
         """The articles sharing a translation key, by language."""
-        return {a.lang: a for a in self.articles.values() if a.translation_key == key}
+        return dict(self._topics.get(key, {}))
+
+    @cached_property
+    def _topics(self) -> dict[str, dict[str, Article]]:
+        """Articles by translation key and language, grouped once: a search looks up every topic it ranks. A
+        library is not changed once loaded (load_library fills a new one), so the grouping never goes stale."""
+        grouped: dict[str, dict[str, Article]] = {}
+        for a in self.articles.values():
+            grouped.setdefault(a.translation_key, {})[a.lang] = a
+        return grouped
 
     def translation(self, article: Article) -> Article | None:
         """The same topic in the other language."""
@@ -253,7 +267,12 @@ def load_library(articles_dir: str | Path, topics: set[str], previous: Library |
             continue
         rel = str(path)
         try:
-            article, problems = parse_article(path.read_text(encoding="utf-8"), rel)
+            text = path.read_text(encoding="utf-8")
+            same = old_by_path.get(rel)
+            if same is not None and same.digest == _digest(text):  # unchanged: parsing and rendering give the same
+                article, problems = same, []
+            else:
+                article, problems = parse_article(text, rel)
         except UnicodeDecodeError:
             article, problems = None, [Problem(rel, None, "not UTF-8 text")]
         if article and article.software not in topics:
@@ -279,7 +298,9 @@ def _library_problems(lib: Library, texts: dict[str, str] | None = None) -> list
     """Checks across files: translations paired both ways and agreeing on AGREE, related keys that resolve; each at
     its field's line (`texts`: a file's text by path, for one not written yet)."""
     problems = []
-    keys = {a.translation_key for a in lib.articles.values()}
+    by_key: dict[str, list[Article]] = {}  # grouped once: comparing every article with every other is quadratic
+    for a in lib.articles.values():
+        by_key.setdefault(a.translation_key, []).append(a)
 
     def at(article: Article, name: str, message: str, severity: str = "error") -> None:
         text = (texts or {}).get(article.path)
@@ -287,7 +308,7 @@ def _library_problems(lib: Library, texts: dict[str, str] | None = None) -> list
                                 severity))
 
     for article in lib.articles.values():
-        versions = [a for a in lib.articles.values() if a.translation_key == article.translation_key]
+        versions = by_key[article.translation_key]
         langs = [a.lang for a in versions]
         if langs.count(article.lang) > 1:
             at(article, "translation_key", f"two `{article.lang}` articles share translation_key `{article.translation_key}`")
@@ -302,7 +323,7 @@ def _library_problems(lib: Library, texts: dict[str, str] | None = None) -> list
                     at(article, name, f"{name} differs from its `{other.lang}` translation ({other.id}: {theirs})",
                        "warning")  # one language is changed first, then the other
         for key in article.related:
-            if key not in keys:
+            if key not in by_key:
                 at(article, "related", f"related topic `{key}` does not exist")
             elif key == article.translation_key:
                 at(article, "related", "an article cannot be related to itself")

@@ -10,6 +10,7 @@ decides only when a single software's article titles carry it (an article about 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -44,39 +45,58 @@ class Evidence:
 
 
 class SoftwareEvidence:
-    """The phrases (symptoms and titles) of the articles about catalog software, tokenized once."""
+    """The phrases (symptoms and titles) of the articles about catalog software, tokenized and indexed by token
+    once per library: a question is matched only against the phrases that share two of its words."""
 
     def __init__(self, articles, catalog):
         articles = [a for a in articles if a.software in catalog]
         self.phrases = [(a, phrase, toks) for a in articles for phrase in (*a.symptoms, a.title)
                         if _weight(toks := _tokens(phrase)) >= MIN_WEIGHT]
-        # Each software's phrases as one text, to tell a message of one software from one several share.
-        self.said: dict[str, str] = {}
-        self.titled: dict[str, str] = {}
+        self.using: dict[str, list[int]] = {}  # token -> the phrases that contain it, in order
+        for i, (_a, _phrase, toks) in enumerate(self.phrases):
+            for token in dict.fromkeys(toks):
+                self.using.setdefault(token, []).append(i)
+        # Each software's phrases as one text, to tell a message of one software from one several share; each
+        # phrase between " | " so that a run found in the text lies inside one phrase, on token edges.
+        said: dict[str, list[str]] = {}
+        titled: dict[str, list[str]] = {}
         for a in articles:
-            self.said[a.software] = self.said.get(a.software, "|") + "|".join(
-                " ".join(_tokens(p)) for p in (*a.symptoms, a.title)) + "|"
-            self.titled[a.software] = self.titled.get(a.software, "|") + " ".join(_tokens(a.title)) + "|"
+            said.setdefault(a.software, []).extend(" ".join(_tokens(p)) for p in (*a.symptoms, a.title))
+            titled.setdefault(a.software, []).append(" ".join(_tokens(a.title)))
+        self.said = {s: _joined(phrases) for s, phrases in said.items()}
+        self.titled = {s: _joined(phrases) for s, phrases in titled.items()}
 
     def _owned(self, software: str, run: str, weight: float) -> bool:
         """Whether a matched run is this software's: only its articles say it, or (a longer one) only its titles."""
-        owners = {s for s, text in self.said.items() if _contains(text, run)}
+        needle = f" {run} "
+        owners = {s for s, text in self.said.items() if needle in text}
         if owners == {software}:
             return True
-        titled = {s for s, text in self.titled.items() if _contains(text, run)}
+        titled = {s for s, text in self.titled.items() if needle in text}
         return titled == {software} and weight > MIN_WEIGHT
+
+    def _candidates(self, words: list[str]) -> list[int]:
+        """The phrases with at least two of the question's distinct words, in their order."""
+        shared = Counter(i for token in set(words) for i in self.using.get(token, ()))
+        return sorted(i for i, n in shared.items() if n >= 2)
 
     def find(self, text: str) -> Evidence | None:
         """The strongest evidence in `text`, or None when there is none or other software matches as well."""
         words = _tokens(text)
         vocabulary = set(words)
         best: dict[str, Evidence] = {}
-        for article, phrase, toks in self.phrases:
-            if len(vocabulary.intersection(toks)) < 2:
+        runs: dict[tuple, tuple[list[str], float]] = {}  # libraries repeat phrases: each is matched once
+        for i in self._candidates(words):
+            article, phrase, toks = self.phrases[i]
+            key = tuple(toks)
+            shared = _weight(t for t in toks if t in vocabulary)  # no run of the phrase can weigh more
+            if shared < MIN_WEIGHT or shared < MIN_SHARE * _weight(toks):
                 continue
-            m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
-            run = toks[m.a:m.a + m.size]
-            weight = _weight(run)
+            if key not in runs:
+                m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
+                run = toks[m.a:m.a + m.size]
+                runs[key] = (run, _weight(run))
+            run, weight = runs[key]
             if weight < MIN_WEIGHT or weight < MIN_SHARE * _weight(toks):
                 continue
             if weight > getattr(best.get(article.software), "weight", 0) and self._owned(article.software, " ".join(run), weight):
@@ -87,6 +107,6 @@ class SoftwareEvidence:
         return ranked[0]
 
 
-def _contains(text: str, run: str) -> bool:
-    """`run` (tokens joined by spaces) inside a phrase of `text` on token edges."""
-    return any(f" {run} " in f" {phrase} " for phrase in text.split("|") if run in phrase)
+def _joined(phrases: list[str]) -> str:
+    """Phrases as one text in which ` run ` is found exactly when it is inside one phrase on token edges."""
+    return "|" + "|".join(f" {p} " for p in phrases) + "|"

@@ -86,6 +86,68 @@ class Bridge:
         return re.sub(r"\s+", " ", _CJK.sub(" ", "".join(out))).strip()
 
 
+class PassageTable:
+    """A build's passages as arrays matched once to the library's articles (topic, language, software, category):
+    a semantic query is then a matrix product and array operations, not a walk over the passages in Python."""
+
+    CANDIDATES = 200  # the best passages considered, before filters, as the ranking has always done
+
+    def __init__(self, rows: list[dict], library):
+        self.rows = rows
+        codes: dict[str, dict[str, int]] = {"key": {}, "lang": {}, "software": {}, "category": {}}
+
+        def code(kind: str, value: str) -> int:
+            return codes[kind].setdefault(value, len(codes[kind]))
+
+        columns = {kind: np.full(len(rows), -1, dtype=np.int32) for kind in codes}
+        for i, row in enumerate(rows):
+            article = library.articles.get(row["id"])
+            if article is not None:  # removed since the build: never ranked
+                for kind, value in (("key", article.translation_key), ("lang", article.lang),
+                                    ("software", article.software), ("category", article.category)):
+                    columns[kind][i] = code(kind, value)
+        self.key, self.lang, self.software, self.category = (columns[k] for k in ("key", "lang", "software", "category"))
+        self.keys, self.langs = list(codes["key"]), list(codes["lang"])
+        self.codes = codes
+        self.foreign = np.array([bool(r["foreign"]) for r in rows], dtype=bool)
+        self.section = np.array([r["passage"] > 0 for r in rows], dtype=bool)
+
+    def ranked(self, scores: np.ndarray, floor: float, foreign_ok: bool, software: str | None,
+               category: str | None) -> tuple[list[str], list[tuple[str, str, dict]]]:
+        """Topic keys by their best passage among the CANDIDATES best (at least `floor`, passing the filters), and
+        for each topic and language the best section's (key, lang, passage row)."""
+        order = _best(scores, self.CANDIDATES)
+        order = order[scores[order] >= floor]
+        keep = self.key[order] >= 0
+        if not foreign_ok:
+            keep &= ~self.foreign[order]
+        for value, column, kind in ((software, self.software, "software"), (category, self.category, "category")):
+            if value:
+                keep &= column[order] == self.codes[kind].get(value, -2)
+        order = order[keep]
+        keys = [self.keys[k] for k in self.key[order[_firsts(self.key[order])]]]
+        sections = order[self.section[order]]
+        pairs = self.key[sections].astype(np.int64) * max(1, len(self.langs)) + self.lang[sections]
+        quoted = [(self.keys[self.key[i]], self.langs[self.lang[i]], self.rows[i]) for i in sections[_firsts(pairs)]]
+        return keys, quoted
+
+
+def _best(scores: np.ndarray, k: int) -> np.ndarray:
+    """The positions of the `k` highest scores, highest first; equal scores in position order."""
+    if len(scores) > k:
+        threshold = np.partition(scores, len(scores) - k)[len(scores) - k]
+        candidates = np.flatnonzero(scores >= threshold)
+    else:
+        candidates = np.arange(len(scores))
+    return candidates[np.argsort(-scores[candidates], kind="stable")][:k]
+
+
+def _firsts(values: np.ndarray) -> np.ndarray:
+    """The positions of each value's first occurrence, in order."""
+    _, first = np.unique(values, return_index=True)
+    return np.sort(first)
+
+
 class Searcher:
     """Searches one opened build (kb.search.index.OpenBuild) with one embedder, or none."""
 
@@ -98,6 +160,7 @@ class Searcher:
         self.bridge = Bridge(glossary)
         self.known_words = known_words
         self.no_semantic = _why_no_semantic(opened, embedder)
+        self.table = PassageTable(opened.passages, library)
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
@@ -148,23 +211,11 @@ class Searcher:
             text = self.bridge.render(query)
         if not text:
             return {}
-        vec = self.embedder.embed_query(text)
-        scores = self.ix.vectors @ vec
-        best: dict[str, float] = {}
-        for i in np.argsort(-scores)[:200]:
-            if scores[i] < self.embedder.min_similarity:
-                break
-            row = self.ix.passages[i]
-            article = self.library.articles.get(row["id"])
-            if article is None or row["foreign"] and not foreign_ok:
-                continue
-            if software and article.software != software or category and article.category != category:
-                continue
-            key = article.translation_key
-            best.setdefault(key, float(scores[i]))
-            if row["passage"] > 0:  # the best section in each language, quoted when keyword search has no snippet
-                snippets.setdefault((key, "passage", article.lang), row.get("quote", row["text"]))
-        return {key: rank for rank, key in enumerate(best, start=1)}
+        scores = np.asarray(self.ix.vectors @ self.embedder.embed_query(text))
+        keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, foreign_ok, software, category)
+        for key, lang_, row in quoted:  # the best section in each language, shown when keyword search has no snippet
+            snippets.setdefault((key, "passage", lang_), row.get("quote", row["text"]))
+        return {key: rank for rank, key in enumerate(keys, start=1)}
 
     def _hit(self, key: str, score: float, lang: str, snippets) -> Hit:
         versions = self.library.by_key(key)

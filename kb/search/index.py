@@ -6,8 +6,9 @@ atomically by rewriting a small pointer file (`CURRENT`).
     index_dir/build-<utc time>.tmp/    a build being written: never counted, never served, removed if left over
 
 The manifest records which keyword backend, analyzer (fingerprint and word list) and embedder made the build.
-A rebuild always re-analyses every article for the keyword index, and re-embeds only the articles whose content
-changed, when the embedder is the same. The two newest finished builds are kept.
+A rebuild re-embeds only the articles whose content changed, when the embedder is the same, and the keyword
+backend may reuse what it kept of the build in use (tantivy: the analysed text of the unchanged articles).
+The two newest finished builds are kept.
 """
 
 from __future__ import annotations
@@ -96,7 +97,8 @@ def build_index(library, index_dir: str | Path, *, analyzer: Analyzer, keyword: 
 def _write_build(tmp: Path, library, index_dir: Path, analyzer: Analyzer, keyword: KeywordBackend,
                  embedder: Embedder | None, progress: bool) -> None:
     articles = sorted(library.articles.values(), key=lambda a: a.id)
-    keyword.build([KeywordDoc.of(a) for a in articles], tmp / keyword.name, analyzer)
+    keyword.build([KeywordDoc.of(a) for a in articles], tmp / keyword.name, analyzer,
+                  previous=_previous_keyword(index_dir, keyword.name))
 
     rows, vectors, todo = [], [], []
     if embedder is not None:
@@ -115,7 +117,7 @@ def _write_build(tmp: Path, library, index_dir: Path, analyzer: Analyzer, keywor
                              "foreign": not embedder.covers(text)})
             vectors.append(block)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
-    np.save(tmp / "vectors.npy", matrix)
+    np.save(tmp / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32))
     (tmp / "passages.json").write_text(json.dumps(rows, ensure_ascii=False))
     manifest = {
         "format": FORMAT,
@@ -166,6 +168,15 @@ def _prune(index_dir: Path, keep: str) -> None:
 
 def _embedder_name(manifest: dict) -> str | None:
     return (manifest.get("embedder") or {}).get("name") or manifest.get("model")  # "model": format 1
+
+
+def _previous_keyword(index_dir: Path, backend: str) -> Path | None:
+    """The keyword folder of the build in use, when the same backend made it: what it may reuse."""
+    build = current_build(index_dir)
+    manifest = read_manifest(build) if build is not None else None
+    if manifest is None or (manifest.get("keyword") or {}).get("backend", "whoosh") != backend:
+        return None
+    return build / backend
 
 
 def _previous_vectors(index_dir: Path, embedder_name: str) -> dict:
@@ -235,7 +246,8 @@ class OpenBuild:
         self.keyword = backend.open(build / backend.name, self.analyzer)
         self.embedder_name = _embedder_name(self.manifest)
         self.passages = json.loads((build / "passages.json").read_text())
-        self.vectors = np.load(build / "vectors.npy")
+        # Memory-mapped, read-only: the workers of a host share the pages instead of each holding a copy.
+        self.vectors = np.load(build / "vectors.npy", mmap_mode="r")
 
     def close(self) -> None:
         self.keyword.close()

@@ -97,7 +97,10 @@ class KeywordBackend(Protocol):
         """Stable id, recorded in a build's manifest."""
         ...
 
-    def build(self, docs: Sequence[KeywordDoc], folder: Path, analyzer: Analyzer) -> None:
+    def build(self, docs: Sequence[KeywordDoc], folder: Path, analyzer: Analyzer,
+              previous: Path | None = None) -> None:
+        """Index `docs` into `folder`. `previous` is the folder this backend wrote for the build in use, whose work
+        it may reuse (the documents that did not change); the result must be what a build without it gives."""
         ...
 
     def open(self, folder: Path, analyzer: Analyzer) -> KeywordIndex:

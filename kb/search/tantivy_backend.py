@@ -9,6 +9,7 @@ of the bodies are kept for spelling (a `spell` field for document frequencies, a
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -27,6 +28,8 @@ from kb.search.spelling import words_near
 
 SPELL_FIELD = "spell"
 SPELL_WORDS = "spell_words.json"
+ANALYSED = "analysed.json"
+ANALYSED_FORMAT = 1  # what _analyse returns: a new shape reuses nothing of the builds before it
 _QUOTED = re.compile(r'"([^"]+)"|“([^”]+)”')
 _TEXT_FIELDS = tuple(FIELD_WEIGHTS)
 
@@ -47,28 +50,64 @@ class TantivyBackend:
 
     name = "tantivy"
 
-    def build(self, docs: Sequence[KeywordDoc], folder: Path, analyzer: Analyzer) -> None:
+    def build(self, docs: Sequence[KeywordDoc], folder: Path, analyzer: Analyzer,
+              previous: Path | None = None) -> None:
+        """Index `docs` into a new index in `folder`. The analysed fields of each document are kept beside the
+        index (ANALYSED, keyed by the document's content and the analyzer), and those of `previous` (an earlier
+        build's folder) are reused: after an edit only the changed documents are analysed, and the index is still
+        written whole, in the same order, so it answers exactly as a build from scratch. (Deleting and adding the
+        changed documents in a copy would not: tantivy keeps deleted documents in its term statistics until a
+        merge, which tantivy-py does not offer, so every score would drift.)"""
         folder.mkdir(parents=True, exist_ok=True)
+        reused = _read_analysed(previous, analyzer) if previous is not None else {}
         index = tantivy.Index(_schema(), path=str(folder))
         writer = index.writer(heap_size=64_000_000, num_threads=1)
         spelling: set[str] = set()
+        analysed_now: dict[str, dict] = {}
         for d in docs:
-            fields = {"title": d.title, "summary": d.summary, "symptoms": "\n".join(d.symptoms),
-                      "tags": " ".join(d.tags), "body": d.body}
-            analysed = {name: analyzer.terms(text) for name, text in fields.items()}
-            plain = [t.text for t in analyzer.tokens(d.body, stem=False)]
-            spelling.update(plain)
+            digest = _digest(d)
+            done = reused.get(digest) or _analyse(d, analyzer)
+            analysed_now[digest] = done
+            spelling.update(done["spell"])
             writer.add_document(tantivy.Document(
                 id=d.id, key=d.key, lang=d.lang, software=d.software, category=d.category,
-                terms=" ".join(sorted({t for words in analysed.values() for t in words})),
-                **{name: " ".join(words) for name, words in analysed.items()}, spell=" ".join(plain)))
+                terms=done["terms"], **done["fields"], spell=" ".join(done["spell"])))
         writer.commit()
         writer.wait_merging_threads()
         (folder / SPELL_WORDS).write_text(json.dumps(sorted(spelling), ensure_ascii=False))
+        (folder / ANALYSED).write_text(json.dumps({"format": ANALYSED_FORMAT, "analyzer": analyzer.fingerprint,
+                                                   "documents": analysed_now}, ensure_ascii=False))
 
     def open(self, folder: Path, analyzer: Analyzer) -> TantivyIndex:
         return TantivyIndex(tantivy.Index.open(str(folder)), analyzer,
                             json.loads((folder / SPELL_WORDS).read_text()))
+
+
+def _analyse(d: KeywordDoc, analyzer: Analyzer) -> dict:
+    """The weighted fields as analysed tokens joined by spaces, every term once (what a hit matched), and the
+    body's distinct unstemmed words (spelling reads only which documents have a word)."""
+    fields = {"title": d.title, "summary": d.summary, "symptoms": "\n".join(d.symptoms), "tags": " ".join(d.tags),
+              "body": d.body}
+    analysed = {name: analyzer.terms(text) for name, text in fields.items()}
+    return {"fields": {name: " ".join(words) for name, words in analysed.items()},
+            "terms": " ".join(sorted({t for words in analysed.values() for t in words})),
+            "spell": sorted({t.text for t in analyzer.tokens(d.body, stem=False)})}
+
+
+def _digest(d: KeywordDoc) -> str:
+    """A key for everything the analysis reads of a document."""
+    text = "\x1f".join([d.title, d.summary, "\x1e".join(d.symptoms), "\x1e".join(d.tags), d.body])
+    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
+
+
+def _read_analysed(folder: Path, analyzer: Analyzer) -> dict[str, dict]:
+    """The analysed documents an earlier build kept, when it used this analyzer; else none."""
+    try:
+        kept = json.loads((folder / ANALYSED).read_text())
+    except (OSError, ValueError):
+        return {}
+    same = kept.get("format") == ANALYSED_FORMAT and kept.get("analyzer") == analyzer.fingerprint
+    return kept.get("documents", {}) if same else {}
 
 
 class TantivyIndex:

@@ -92,7 +92,9 @@ class WhooshBackend:
 
     name = "whoosh"
 
-    def build(self, docs: Sequence[KeywordDoc], folder: Path, analyzer: Analyzer) -> None:
+    def build(self, docs: Sequence[KeywordDoc], folder: Path, analyzer: Analyzer,
+              previous: Path | None = None) -> None:
+        """Index `docs` into `folder`, always whole (`previous` is not used)."""
         folder.mkdir(parents=True, exist_ok=True)
         ix = whoosh_index.create_in(str(folder), make_schema(analyzer))
         with ix.writer() as writer:

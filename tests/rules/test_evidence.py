@@ -3,7 +3,18 @@ both languages, and the trace names the article; a message several software shar
 
 from __future__ import annotations
 
+from difflib import SequenceMatcher
+
 import pytest
+import yaml
+
+from kb.evaluation import load_queries
+from kb.rules.evidence import MIN_SHARE
+from kb.rules.evidence import MIN_WEIGHT
+from kb.rules.evidence import SoftwareEvidence
+from kb.rules.evidence import _tokens
+from kb.rules.evidence import _weight
+from tests.conftest import DATA
 
 
 @pytest.mark.parametrize(("question", "software"), [
@@ -34,3 +45,46 @@ def test_code_that_names_a_tool_is_not_sent_to_the_articles(knowledge):
     decision = knowledge.ask("```python\nimport paramiko\n```\nrsync: connection unexpectedly closed (0 bytes received so far)",
                              plan="S3")
     assert decision.case.activity == "develop" and decision.case.software is None and decision.scope == "out"
+
+
+def _old_find(evidence, text):
+    """The lookup as it was before the token index: every phrase of the library matched against the question."""
+    def contains(text, run):
+        return any(f" {run} " in f" {phrase} " for phrase in text.split("|") if run in phrase)
+
+    def owned(software, run, weight):
+        owners = {s for s, t in evidence.said.items() if contains(t, run)}
+        titled = {s for s, t in evidence.titled.items() if contains(t, run)}
+        return owners == {software} or titled == {software} and weight > MIN_WEIGHT
+
+    words = _tokens(text)
+    best = {}
+    for article, phrase, toks in evidence.phrases:
+        if len(set(words).intersection(toks)) < 2:
+            continue
+        m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
+        run = toks[m.a:m.a + m.size]
+        weight = _weight(run)
+        if weight < MIN_WEIGHT or weight < MIN_SHARE * _weight(toks):
+            continue
+        if weight > best.get(article.software, (0,))[0] and owned(article.software, " ".join(run), weight):
+            best[article.software] = (weight, article.id, phrase)
+    ranked = sorted(best.values(), key=lambda e: -e[0])
+    if not ranked or (len(ranked) > 1 and ranked[1][0] >= ranked[0][0]):
+        return None
+    return ranked[0]
+
+
+def test_the_token_index_finds_what_matching_every_phrase_found(knowledge):
+    """Every real question, labelled query and article symptom: the indexed lookup gives the same evidence as the
+    walk over every phrase of the library it replaced."""
+    evidence = SoftwareEvidence(knowledge.library.articles.values(), knowledge.book.catalog)
+    texts = [q["question"] for f in sorted((DATA / "real").glob("*.yaml")) for q in yaml.safe_load(f.read_text())]
+    texts += [q["query"] for q in load_queries(DATA / "eval_queries.yaml")]
+    texts += [s for a in knowledge.library.articles.values() for s in a.symptoms]
+    found = 0
+    for text in texts:
+        new, old = evidence.find(text), _old_find(evidence, text)
+        assert (new and (new.weight, new.article, new.phrase)) == old, text
+        found += new is not None
+    assert found > 20  # evidence is found often enough for the comparison to mean something

@@ -1,0 +1,112 @@
+"""The semantic side's array ranking (kb.search.hybrid.PassageTable) answers exactly as the walk over the ranked
+passages it replaced, on the shipped library with every filter; and the vectors are memory-mapped."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+import numpy as np
+import pytest
+
+from kb.evaluation import load_queries
+from kb.knowledge import KnowledgeBase
+from kb.rules.lexicon import is_chinese
+from kb.search.hybrid import PassageTable
+from tests.conftest import ARTICLES
+from tests.conftest import DATA
+from tests.conftest import RULES
+
+
+class BagOfWords:
+    """Words and CJK characters hashed into 64 buckets: similar texts get similar vectors, repeated texts equal
+    ones (ties), and Chinese is "foreign" to it, as to the bundled model. Far cheaper than the model."""
+
+    name = "bag-of-words-64"
+    dimension = 64
+    min_similarity = 0.15
+    query_prefix = passage_prefix = ""
+
+    def _vector(self, text: str) -> np.ndarray:
+        v = np.zeros(self.dimension, np.float32)
+        for word in re.findall(r"[a-z0-9]+|[\u3400-\u9fff]", text.lower()):
+            v[hashlib.blake2b(word.encode(), digest_size=2).digest()[0] % self.dimension] += 1
+        return v / (np.linalg.norm(v) or 1)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return self._vector(text)
+
+    def embed_passages(self, texts) -> np.ndarray:
+        return np.stack([self._vector(t) for t in texts])
+
+    def covers(self, text: str) -> bool:
+        return not is_chinese(text)
+
+
+@pytest.fixture(scope="module")
+def bag_knowledge(tmp_path_factory):
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp("bag-index"), embedder=BagOfWords())
+    kb.build_index()
+    return kb
+
+
+def walk(searcher, query, software, category, snippets):
+    """The ranking as it was computed before the arrays: every one of the 200 best passages visited in Python
+    (equal scores in position order)."""
+    text, foreign_ok = query, searcher.embedder.covers(query)
+    if not foreign_ok:
+        text = searcher.bridge.render(query)
+    if not text:
+        return {}
+    scores = searcher.ix.vectors @ searcher.embedder.embed_query(text)
+    best: dict[str, float] = {}
+    for i in np.argsort(-scores, kind="stable")[:200]:
+        if scores[i] < searcher.embedder.min_similarity:
+            break
+        row = searcher.ix.passages[i]
+        article = searcher.library.articles.get(row["id"])
+        if article is None or row["foreign"] and not foreign_ok:
+            continue
+        if software and article.software != software or category and article.category != category:
+            continue
+        key = article.translation_key
+        best.setdefault(key, float(scores[i]))
+        if row["passage"] > 0:
+            snippets.setdefault((key, "passage", article.lang), row.get("quote", row["text"]))
+    return {key: rank for rank, key in enumerate(best, start=1)}
+
+
+def test_the_array_ranking_is_the_walk_it_replaced(bag_knowledge):
+    searcher = bag_knowledge.searcher()
+    queries = [q["query"] for q in load_queries(DATA / "eval_queries.yaml")]
+    articles = list(bag_knowledge.library.articles.values())
+    filters = [(None, None), (articles[0].software, None), (None, articles[0].category),
+               (articles[-1].software, articles[-1].category), ("no-such-software", None)]
+    compared = 0
+    for query in queries:
+        for software, category in filters:
+            expected_snippets: dict = {}
+            expected = walk(searcher, query, software, category, expected_snippets)
+            snippets: dict = {}
+            got = searcher._semantic(query, "en", None, software, category, snippets, True)
+            assert got == expected, (query, software, category)
+            assert snippets == expected_snippets, (query, software, category)
+            compared += bool(expected)
+    assert compared > len(queries)  # most comparisons rank something: the test is not comparing empty lists
+
+
+def test_a_removed_article_is_never_ranked(bag_knowledge):
+    searcher = bag_knowledge.searcher()
+    gone = next(iter(bag_knowledge.library.articles.values()))
+    library = type(bag_knowledge.library)({k: a for k, a in bag_knowledge.library.articles.items() if k != gone.id})
+    table = PassageTable(searcher.ix.passages, library)
+    scores = np.ones(len(searcher.ix.passages), np.float32)  # every passage ties: position order decides
+    keys, _ = table.ranked(scores, 0.0, True, None, None)
+    assert keys == list(dict.fromkeys(library.articles[r["id"]].translation_key
+                                      for r in searcher.ix.passages[:200] if r["id"] in library.articles))
+
+
+def test_vectors_are_memory_mapped_float32(bag_knowledge):
+    vectors = bag_knowledge.searcher().ix.vectors
+    assert isinstance(vectors, np.memmap) and vectors.dtype == np.float32 and vectors.flags.c_contiguous
+    assert not vectors.flags.writeable
