@@ -168,10 +168,7 @@ def _print_coverage(report) -> None:
 def rules_test_command(ctx):
     """Run the cases in rules/tests/ and report failures, coverage and conflicts."""
     report = _run_tests(ctx, _book(ctx))
-    for f in report.failures:
-        click.echo(f"FAIL {f['case']}")
-        for p in f["problems"]:
-            click.echo(f"    {p}")
+    _print_failures(report)
     _print_coverage(report)
     click.echo(f"{report.total - len(report.failures)} passed, {len(report.failures)} failed")
     if not report.ok:
@@ -507,47 +504,80 @@ def users_unlock_command(ctx, name, url):
 
 @cli.group("content")
 def content_group():
-    """Articles saved on the desk (database revisions) to and from the files in git."""
+    """Articles and rules saved on the desk (database revisions) to and from the files in git."""
 
 
 @content_group.command("export")
 @click.option("--to", "folder", type=click.Path(file_okay=False), help="Write into this folder (default: the articles).")
+@click.option("--rules-to", "rules_folder", type=click.Path(file_okay=False),
+              help="Write the saved rule set into this folder (default: the rules).")
 @URL_OPTION
 @click.pass_context
-def content_export_command(ctx, folder, url):
-    """Write the newest saved version of every edited article into the files, to commit and review in git."""
+def content_export_command(ctx, folder, rules_folder, url):
+    """Write the newest saved version of every edited article and rule file into the files, to commit and review in
+    git."""
     from kb.content.revisions import publish
+    from kb.drafts import write_rules
 
+    settings = ctx.obj["settings"]
     with _store(ctx, url) as store:
-        changed = publish(Path(folder) if folder else ctx.obj["settings"].articles_dir, store.revisions.newest())
-    for path in changed:
+        changed = publish(Path(folder) if folder else settings.articles_dir, store.revisions.newest())
+        rules = write_rules(Path(rules_folder) if rules_folder else settings.rules_dir, store.rule_revisions.state())
+    for path in [*changed, *(f"rules/{p}" for p in rules)]:
         click.echo(f"wrote {path}")
-    click.echo(f"{len(changed)} files written")
+    click.echo(f"{len(changed) + len(rules)} files written")
 
 
 @content_group.command("import")
 @URL_OPTION
 @click.pass_context
 def content_import_command(ctx, url):
-    """Save every article file changed in git since its newest version as a new version (after a pull or a
-    merge), so that every host serves it."""
+    """Save every article and rule file changed in git since its newest saved version as a new version (after a
+    pull or a merge), so that every host serves it. Rules are imported only if they load and pass their tests."""
     from kb.content.revisions import changed_files
     from kb.content.revisions import check
 
-    topics = _book(ctx).topics()
+    book = _book(ctx)
     with _store(ctx, url) as store:
         newest = store.revisions.newest()
         changed = changed_files(ctx.obj["settings"].articles_dir, newest)
-        broken = {path: problems for path, text in changed.items() if (problems := check(text, path, topics)[1])}
+        broken = {path: problems for path, text in changed.items() if (problems := check(text, path, book.topics())[1])}
         for problem in (p for problems in broken.values() for p in problems):
             click.echo(str(problem), err=True)
         if broken:
             raise click.ClickException(f"{len(broken)} files have problems: nothing imported")
+        rules = _changed_rules(ctx, store, book)
         for path, text in sorted(changed.items()):
             saved = store.revisions.save(path, text, author=f"cli:{getpass.getuser()}", base=newest[path]["version"],
                                          note="imported from the files")
             click.echo(f"{path}: version {saved['version']}")
-    click.echo(f"{len(changed)} files imported")
+        if rules:
+            saved = store.rule_revisions.save(rules, before=store.rule_revisions.state(), author=f"cli:{getpass.getuser()}",
+                                              base=store.rule_revisions.latest(), note="imported from the files")
+            click.echo(f"rules ({', '.join(sorted(rules))}): version {saved['version']}")
+    click.echo(f"{len(changed) + len(rules)} files imported")
+
+
+def _print_failures(report, err: bool = False) -> None:
+    for f in report.failures:
+        click.echo(f"FAIL {f['case']}", err=err)
+        for p in f["problems"]:
+            click.echo(f"    {p}", err=err)
+
+
+def _changed_rules(ctx, store, book) -> dict[str, str | None]:
+    """The rule files whose text differs from the saved rule set's (None: removed from the folder), refused unless
+    the folder's rules pass their test cases (they have loaded: `book`)."""
+    from kb.drafts import rule_texts
+
+    files, saved = rule_texts(ctx.obj["settings"].rules_dir), store.rule_revisions.state()
+    changed = {path: files.get(path) for path, text in saved.items() if files.get(path) != text}
+    if changed:
+        report = _run_tests(ctx, book)
+        _print_failures(report, err=True)
+        if not report.ok:
+            raise click.ClickException(f"{len(report.failures)} rule test cases fail: nothing imported")
+    return changed
 
 
 if __name__ == "__main__":

@@ -217,3 +217,33 @@ def test_the_rules_page_lists_the_files_and_each_decision_rule_with_its_firing_a
     tin = row("scope.tool_on_tin")
     assert "<td>25</td>" in tin and '<td class="fired">0</td>' in tin
     assert '<a href="/engineer/rules/versions/1">test-admin</a>' in tin
+
+
+def test_kb_content_export_and_import_carry_saved_rules_to_and_from_the_files(sites, tmp_path):
+    """A rule saved on the desk is written into a checkout to commit; a later change in git is saved as a new
+    version, so the hosts serve it instead of the desk's older text; a change that breaks a rule test is refused."""
+    from click.testing import CliRunner
+
+    from kb.cli import cli
+
+    (app, rules), _ = sites
+    admin = _staff(app, "admin")
+    edited = _decisions(rules).replace("en: Code development is not covered.", "en: Writing code is not covered.")
+    assert admin.post(EDIT, data={"text": edited, "base": "0", "action": "save"}).status_code == 302
+    url = app.config["KB_SETTINGS"].database
+    checkout = tmp_path / "checkout"
+    shutil.copytree(DATA / "rules", checkout)
+    runner = CliRunner()
+    options = ["--rules", str(checkout), "--articles", str(DATA / "articles")]
+    exported = runner.invoke(cli, [*options, "content", "export", "--url", url])
+    assert exported.exit_code == 0 and "wrote rules/decisions.yaml" in exported.output
+    assert (checkout / "decisions.yaml").read_text(encoding="utf-8") == edited
+    (checkout / "decisions.yaml").write_text(edited.replace("Writing code", "Coding"), encoding="utf-8")  # in git
+    imported = runner.invoke(cli, [*options, "content", "import", "--url", url])
+    assert imported.exit_code == 0 and "rules (decisions.yaml): version 2" in imported.output, imported.output
+    assert "Coding is not covered." in _ask(app, "please write code for me")
+    broken = edited.replace("then: {scope: out, alternatives: [vendor]}", "then: {scope: in, alternatives: [vendor]}")
+    (checkout / "decisions.yaml").write_text(broken, encoding="utf-8")
+    refused = runner.invoke(cli, [*options, "content", "import", "--url", url])
+    assert refused.exit_code == 1 and "nothing imported" in refused.output
+    assert app.extensions["store"].rule_revisions.latest() == 2
