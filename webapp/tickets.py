@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from kb import attachments
 from kb.errors import InvalidInput
 from kb.errors import NotFound
+from kb.mail import is_address
 from kb.schemas import DESCRIPTION
 from kb.schemas import ContactLinks
 from kb.schemas import TicketLookup
@@ -134,7 +135,8 @@ def send_links():
         found = inputs.validated(ContactLinks, inputs.fields(request.form, {"contact"}, strict=False))
     except InvalidInput as exc:
         return _mine(error=describe(exc), contact=inputs.clean(request.form.get("contact", ""), 200)), 400
-    notify.links(found.contact, get_store().tickets.links_for(found.contact), get_lang())
+    if is_address(found.contact):  # else no mail could go: no new tokens either
+        notify.links(found.contact, get_store().tickets.links_for(found.contact), get_lang())
     return redirect(url_for("tickets.mine", sent=1))
 
 

@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import CJK
 from tests.conftest import IN_SCOPE
@@ -382,6 +383,13 @@ def test_my_requests_mails_the_links_to_all_the_tickets_of_an_address(knowledge,
         assert opened.status_code == 302 and client.get(path).status_code == 200
     assert second in text_of(client.get("/tickets/mine"))
     assert filer.get(first).status_code == 200  # the filing browser's token still works
+    two = app.test_client()  # an address the form takes that would be two recipients: no mail, no new token
+    two.environ_base["REMOTE_ADDR"] = "127.0.0.3"
+    open_web_ticket(two, contact="a,b@example.com")
+    assert two.post("/tickets/mine/links", data={"contact": "a,b@example.com"}).status_code == 302
+    assert len(inbox.messages) == 1
+    with app.extensions["store"].engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ticket_links")).scalar_one() == 2
     app.extensions["store"].close()
 
 
