@@ -89,6 +89,7 @@ REASONS = {
     "not_json": "is not valid JSON",
     "too_deep": "is nested too deeply",
     "bad_contact": "must be an email address or a phone number",
+    "not_email": "must be an email address",
     "too_many_files": "may hold at most {max} files",
     "empty_file": "{name} is empty",
     "file_too_large": "{name} is larger than {max}",

@@ -193,6 +193,12 @@ def _contact(value: str) -> str:
     raise _error("bad_contact")
 
 
+def _email(value: str) -> str:
+    if EMAIL.fullmatch(value):
+        return value
+    raise _error("not_email")
+
+
 # What the description promises of a contact: an email address, or a phone number of 5 to 20 digits (the server also
 # takes spaces, brackets, dashes and an extension in a phone number).
 CONTACT_SCHEMA = {"type": "string", "minLength": CONTACT[0], "maxLength": CONTACT[1],
@@ -270,6 +276,12 @@ class TicketLookup(Request):
 
     number: Text(1, 40, pattern=r"^[A-Za-z0-9\-]{1,40}$")
     token: Text(1, MAX_ID, pattern=r"^[A-Za-z0-9_\-]{1,200}$")
+
+
+class ContactLinks(Request):
+    """An email address to mail the links to every ticket filed with it ("my requests")."""
+
+    contact: Annotated[Text(*CONTACT), AfterValidator(_email)]
 
 
 class VoteRequest(Request):

@@ -68,6 +68,7 @@ REASONS = {
     "not_json": _l("is not valid JSON"),
     "too_deep": _l("is nested too deeply"),
     "bad_contact": _l("must be an email address (like name@example.com) or a phone number"),
+    "not_email": _l("must be an email address (like name@example.com)"),
     "too_many_files": _l("may hold at most %(max)s files"),
     "empty_file": _l("%(name)s is empty"),
     "file_too_large": _l("%(name)s is larger than %(max)s"),

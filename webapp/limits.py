@@ -15,7 +15,7 @@ from kb.settings import Settings
 BUDGETS = {
     "search": ["search.results", "search.suggest", "api.search"],
     "ask": ["assistant.ask", "api.ask", "widget_api.answer"],
-    "tickets": ["tickets.new", "api.create_ticket"],
+    "tickets": ["tickets.new", "api.create_ticket", "tickets.send_links"],  # a "my requests" mail writes and sends
     "votes": ["articles.vote"],
     "events": ["api.event", "assistant.solved", "assistant.need_help", "search.go"],
     "sign_in": ["engineer.login", "engineer.password"],  # a password change checks the current password too

@@ -1,6 +1,7 @@
 """Customer mail on a ticket's events, when KB_SMTP_URL is set: on filing, the number and the return link (the
-token in its fragment, as on the ticket's page); on a staff reply, the reply. Worded in the ticket's language from
-templates/mail/, sent by kb.mail; a contact that is a phone number gets none."""
+token in its fragment, as on the ticket's page); on a staff reply, the reply; on request ("my requests"), the return
+links to all the tickets of an address. Worded in the tickets' language from templates/mail/, sent by kb.mail; a
+contact that is a phone number gets none."""
 
 from __future__ import annotations
 
@@ -21,10 +22,29 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.extensions["mailer"] = Mailer(url, settings.mail_from, settings.smtp_timeout) if url else None
 
 
+def enabled() -> bool:
+    """Whether this site sends mail (KB_SMTP_URL is set)."""
+    return current_app.extensions.get("mailer") is not None
+
+
+def return_link(ticket: dict) -> str:
+    """The address that opens the ticket again: its token in the fragment, which no server or log ever sees."""
+    return url_for("tickets.show", number=ticket["number"], _external=True) + "#t=" + ticket["token"]
+
+
 def filed(ticket: dict) -> None:
     """Mail the contact their new ticket's number and link back."""
-    link = url_for("tickets.show", number=ticket["number"], _external=True) + "#t=" + ticket["token"]
-    _send(ticket, "filed", lambda: _("Your ticket %(number)s", number=ticket["number"]), link=link)
+    _send(ticket, "filed", lambda: _("Your ticket %(number)s", number=ticket["number"]), link=return_link(ticket))
+
+
+def links(contact: str, tickets: list[dict], lang: str) -> None:
+    """Mail a contact the return links to their tickets (each with a token of its own), in the tickets' language
+    when they share one, else in `lang` (the request's); no tickets, no mail."""
+    if not tickets:
+        return
+    langs = {t["lang"] for t in tickets}
+    _mail(contact, langs.pop() if len(langs) == 1 else lang, "links", lambda: _("Links to your tickets"),
+          about=f"links to {len(tickets)} tickets", tickets=[(t, return_link(t)) for t in tickets])
 
 
 def replied(ticket: dict, reply: str) -> None:
@@ -35,10 +55,15 @@ def replied(ticket: dict, reply: str) -> None:
 
 
 def _send(ticket: dict, kind: str, subject, **values) -> None:
+    _mail(ticket["contact"], ticket["lang"], kind, subject, about=f"{kind} {ticket['number']}", ticket=ticket, **values)
+
+
+def _mail(to: str, lang: str, kind: str, subject, *, about: str, **values) -> None:
+    """Render templates/mail/<kind>.txt and the subject (a callable: it is worded under `lang`) and send them."""
     mailer = current_app.extensions.get("mailer")
-    if mailer is None or not is_address(ticket["contact"]):
+    if mailer is None or not is_address(to):
         return
-    with force_locale(ticket["lang"]):
+    with force_locale(lang):
         title = subject()
-        body = render_template(f"mail/{kind}.txt", ticket=ticket, **values)
-    mailer.send(ticket["contact"], title, body, about=f"{kind} {ticket['number']}")
+        body = render_template(f"mail/{kind}.txt", **values)
+    mailer.send(to, title, body, about=about)

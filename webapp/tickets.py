@@ -9,6 +9,7 @@ import io
 import secrets
 
 from flask import Blueprint
+from flask import abort
 from flask import current_app
 from flask import redirect
 from flask import render_template
@@ -21,7 +22,9 @@ from flask_babel import gettext as _
 from kb import attachments
 from kb.errors import InvalidInput
 from kb.errors import NotFound
+from kb.mail import is_address
 from kb.schemas import DESCRIPTION
+from kb.schemas import ContactLinks
 from kb.schemas import TicketLookup
 from kb.schemas import TicketRequest
 from webapp import conversation
@@ -118,8 +121,28 @@ def held_token(number: str) -> str | None:
 @bp.get("/mine")
 def mine():
     """The tickets this browser session filed or looked up, each linked by its plain address (the session holds
-    the token)."""
-    return render_template("tickets/mine.html", tickets=get_store().tickets.held(session.get(OPENED) or {}))
+    the token); when the site sends mail, a form to mail the links to all the tickets of an address."""
+    return _mine(sent=request.args.get("sent") == "1")
+
+
+@bp.post("/mine/links")
+def send_links():
+    """Mail the links to all the tickets filed with an address. The answer is the same whether there are any: the
+    page never tells which addresses filed tickets (rate-limited with the ticket filing budget)."""
+    if not notify.enabled():
+        abort(404)
+    try:
+        found = inputs.validated(ContactLinks, inputs.fields(request.form, {"contact"}, strict=False))
+    except InvalidInput as exc:
+        return _mine(error=describe(exc), contact=inputs.clean(request.form.get("contact", ""), 200)), 400
+    if is_address(found.contact):  # else no mail could go: no new tokens either
+        notify.links(found.contact, get_store().tickets.links_for(found.contact), get_lang())
+    return redirect(url_for("tickets.mine", sent=1))
+
+
+def _mine(**values):
+    return render_template("tickets/mine.html", tickets=get_store().tickets.held(session.get(OPENED) or {}),
+                           mails=notify.enabled(), **values)
 
 
 @bp.get("/<number>")

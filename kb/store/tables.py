@@ -9,12 +9,14 @@ from sqlalchemy import BigInteger
 from sqlalchemy import Boolean
 from sqlalchemy import DateTime
 from sqlalchemy import ForeignKey
+from sqlalchemy import Index
 from sqlalchemy import Integer
 from sqlalchemy import LargeBinary
 from sqlalchemy import MetaData
 from sqlalchemy import String
 from sqlalchemy import Text
 from sqlalchemy import UniqueConstraint
+from sqlalchemy import func
 from sqlalchemy import true as sa_true
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm import Mapped
@@ -97,6 +99,21 @@ class Ticket(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     # When staff first answered (the SLA is measured from created_at to this against the deadline).
     first_response_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    # "My requests" by mail finds a contact's tickets whatever the case of the address.
+    __table_args__ = (Index("ix_tickets_contact_lower", func.lower(contact)),)
+
+
+class TicketLink(Base):
+    """A further access token of a ticket, made when its link was mailed again to its contact ("my requests"): the
+    ticket's own token is only stored as its hash, so a new link needs a new token; the first one keeps working."""
+
+    __tablename__ = "ticket_links"
+
+    id: Mapped[int] = mapped_column(ID, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ID, ForeignKey("tickets.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
 
 
 class TicketReply(Base):

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import delete
+from sqlalchemy import func
 from sqlalchemy import nulls_last
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -27,6 +28,7 @@ from kb.store.tables import STATUSES
 from kb.store.tables import IdempotentRequest
 from kb.store.tables import Ticket
 from kb.store.tables import TicketAttachment
+from kb.store.tables import TicketLink
 from kb.store.tables import TicketReply
 
 NUMBER_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford base32: no I, L, O, U to misread
@@ -34,6 +36,8 @@ NUMBER_ATTEMPTS = 8
 KEEP_KEYS = dt.timedelta(hours=24)  # how long an Idempotency-Key gets its first ticket back
 _NOT_FOUND = "no ticket with this number and token"
 _DUMMY_HASH = hashlib.sha256(b"no such ticket").hexdigest()
+KEEP_LINKS = 3  # the further access tokens a ticket keeps (the newest), one per "my requests" mail
+MAX_LINKED = 50  # the newest tickets of one contact a "my requests" mail lists
 CUSTOMER = "(customer)"  # the audit log's actor for the ticket holder's change: no staff name has brackets
 
 
@@ -117,9 +121,8 @@ class Tickets:
         With `lang`, the rule trace is given in that language when the ticket has it (else in the ticket's own)."""
         with self.db.read.begin() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()))
-        # Compare even when there is no ticket, so timing does not tell which of the two was wrong.
-        matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
-        if ticket is None or not matches:
+            matches = _holds(session, ticket, token)
+        if not matches:
             raise NotFound(_NOT_FOUND)
         return dict(_ticket_dict(ticket, lang=lang), replies=self._replies(ticket.id),
                     attachments=self._attachments(ticket.id))
@@ -135,8 +138,27 @@ class Tickets:
         with self.db.read.begin() as session:
             rows = session.scalars(select(Ticket).where(Ticket.number.in_(numbers))
                                    .order_by(Ticket.created_at.desc(), Ticket.id.desc())).all()
-        given = {n.strip().upper(): t for n, t in tokens.items()}
-        return [_ticket_dict(t) for t in rows if hmac.compare_digest(t.token_hash, _hash(given[t.number]))]
+            given = {n.strip().upper(): t for n, t in tokens.items()}
+            return [_ticket_dict(t) for t in rows if _holds(session, t, given[t.number])]
+
+    def links_for(self, contact: str) -> list[dict]:
+        """The newest MAX_LINKED tickets filed with this contact (in any case), newest first, each with a new access
+        token for a link to mail them; the tickets' earlier tokens keep working, each ticket keeps KEEP_LINKS new
+        ones. No ticket, no token: an empty list."""
+        created = now()
+        with self.db.write.begin() as session:
+            rows = session.scalars(select(Ticket).where(func.lower(Ticket.contact) == contact.strip().lower())
+                                   .order_by(Ticket.created_at.desc(), Ticket.id.desc()).limit(MAX_LINKED)).all()
+            found = []
+            for ticket in rows:
+                token = secrets.token_urlsafe(16)
+                session.add(TicketLink(ticket_id=ticket.id, token_hash=_hash(token), created_at=created))
+                session.flush()
+                kept = select(TicketLink.id).where(TicketLink.ticket_id == ticket.id) \
+                    .order_by(TicketLink.id.desc()).limit(KEEP_LINKS)
+                session.execute(delete(TicketLink).where(TicketLink.ticket_id == ticket.id, TicketLink.id.not_in(kept)))
+                found.append(_ticket_dict(ticket, token))
+        return found
 
     # Staff: the desk reads every ticket by number, without its token.
 
@@ -200,9 +222,8 @@ class Tickets:
             raise ValueError(f"staff cannot set the status {status!r}")
         with self.db.write.begin() as session:
             ticket = session.scalar(select(Ticket).where(Ticket.number == number.strip().upper()).with_for_update())
-            if token is not None:  # the customer's change: the same NotFound for a wrong number or token
-                matches = hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, _hash(token))
-                ticket = ticket if matches else None
+            if token is not None and not _holds(session, ticket, token):  # the customer's: one NotFound for both
+                ticket = None
             if ticket is None:
                 raise NotFound(_NOT_FOUND)
             before = {"status": ticket.status}
@@ -249,6 +270,18 @@ def _in_language(step: dict, lang: str) -> dict:
     if isinstance(reason, dict):
         return dict(step, reason=reason.get(lang) or reason.get("en") or reason.get("zh") or "")
     return step
+
+
+def _holds(session, ticket: Ticket | None, token: str) -> bool:
+    """Whether `token` opens `ticket`: its own token, or one a "my requests" mail carried. Compared even when there
+    is no ticket, so timing does not tell whether the number or the token was wrong."""
+    hashed = _hash(token)
+    if hmac.compare_digest(ticket.token_hash if ticket else _DUMMY_HASH, hashed):
+        return ticket is not None
+    if ticket is None:
+        return False
+    return session.scalar(select(TicketLink.id).where(TicketLink.ticket_id == ticket.id,
+                                                      TicketLink.token_hash == hashed).limit(1)) is not None
 
 
 def _hash(token: str) -> str:

@@ -127,3 +127,28 @@ def test_attachments_are_stored_with_the_ticket_and_read_only_with_its_token(sto
         store.tickets.attachment(ticket["number"], "wrong", listed[0]["id"])
     with pytest.raises(NotFound):  # another ticket's token opens none of this ticket's files
         store.tickets.attachment(other["number"], other["token"], listed[0]["id"])
+
+
+def test_links_for_a_contact_give_new_tokens_and_the_first_ones_keep_working(store, monkeypatch):
+    first = open_ticket(store, contact="Ops@Example.com")
+    second = open_ticket(store, contact="ops@example.com")
+    open_ticket(store, contact="other@example.com")
+    linked = store.tickets.links_for(" OPS@example.COM ")
+    assert [t["number"] for t in linked] == [second["number"], first["number"]]  # any case, newest first
+    for old, new in zip((second, first), linked, strict=True):
+        assert new["token"] != old["token"]
+        assert store.tickets.get(new["number"], new["token"])["number"] == old["number"]
+        assert store.tickets.get(old["number"], old["token"])["number"] == old["number"]
+        assert store.tickets.held({new["number"]: new["token"]})[0]["number"] == old["number"]
+    with pytest.raises(NotFound):  # a link's token opens its own ticket only
+        store.tickets.get(first["number"], linked[0]["token"])
+    assert store.tickets.links_for("nobody@example.com") == []
+    monkeypatch.setattr(tickets_module, "KEEP_LINKS", 2)
+    oldest = store.tickets.links_for("ops@example.com")[1]["token"]
+    for _ in range(2):
+        store.tickets.links_for("ops@example.com")
+    with pytest.raises(NotFound):  # each ticket keeps only its newest links
+        store.tickets.get(first["number"], oldest)
+    assert store.tickets.get(first["number"], first["token"])["number"] == first["number"]
+    with store.engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ticket_links")).scalar_one() == 4

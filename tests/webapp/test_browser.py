@@ -407,3 +407,38 @@ def test_file_with_an_attachment_come_back_by_the_mailed_link_read_the_reply_and
     finally:
         other.close()
         desk.close()
+
+
+@pytest.mark.parametrize("locale", ["en-US", "zh-CN"])
+def test_my_requests_mails_the_links_and_a_mailed_link_opens_the_ticket(browser, knowledge, tmp_path, smtp_sink, locale):
+    url, inbox = smtp_sink
+    app = create_app({"KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path / 'kb.sqlite3'}",
+                      "KB_INSTANCE_DIR": str(tmp_path), "SECRET_KEY": "browser-tests", "KB_SMTP_URL": url,
+                      "KB_RATE_LIMITS_ENABLED": False})
+    with serving(app) as server:
+        base = f"http://127.0.0.1:{server.server_port}"
+        filer = browser.new_context(base_url=base, locale=locale, bypass_csp=True)
+        page = filer.new_page()
+        page.goto("/tickets/new?subject=sshd+refuses+my+key&plan=S3")
+        page.locator("#f-description").fill("After adding a Match block, sshd -t says: Bad configuration option.")
+        page.locator("#f-contact").fill("ops@example.com")
+        page.locator(".ticket-form button[type=submit]").click()
+        number = page.locator(".ticket-number").inner_text()
+        filer.close()
+        other = browser.new_context(base_url=base, locale=locale, bypass_csp=True)  # another device: holds nothing
+        page = other.new_page()
+        page.goto("/tickets/mine")
+        assert serious_violations(page) == []
+        page.locator("#f-contact").fill("OPS@example.com")
+        page.locator("form[action='/tickets/mine/links'] button").click()
+        expect(page.locator("p.notice[role=status]")).to_be_visible()
+        assert serious_violations(page) == []
+        link = re.search(r"http://\S+#t=\S+", inbox.messages[-1][1].get_content()).group(0)
+        assert inbox.messages[-1][0] == ["OPS@example.com"] and f"/tickets/{number}#t=" in link
+        page.goto(link)
+        expect(page.locator(".ticket-number")).to_have_text(number)
+        assert "#t=" not in page.url
+        page.goto("/tickets/mine")
+        expect(page.locator(f".my-requests a[href='/tickets/{number}']")).to_be_visible()
+        other.close()
+    app.extensions["store"].close()

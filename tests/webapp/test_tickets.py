@@ -5,6 +5,7 @@ import re
 from urllib.parse import urlsplit
 
 import pytest
+from sqlalchemy import text
 
 from tests.conftest import CJK
 from tests.conftest import IN_SCOPE
@@ -350,3 +351,86 @@ def test_an_empty_file_field_is_no_file(en):
     response = en.post("/tickets/new", data=form("ab"), content_type="multipart/form-data")
     assert response.status_code == 400 and "Choose the files again" not in text_of(response)
     assert en.post("/tickets/new", data=form("sshd down"), content_type="multipart/form-data").status_code == 302
+
+
+NEUTRAL = "If tickets were filed with this address, we sent their links to it."
+
+
+def test_my_requests_mails_the_links_to_all_the_tickets_of_an_address(knowledge, tmp_path, smtp_sink):
+    url, inbox = smtp_sink
+    app = _mailing_app(knowledge, tmp_path, url)
+    filer = app.test_client()
+    filer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    first = urlsplit(open_web_ticket(filer, contact="Ops@Example.com", subject="sshd refuses my key")).path
+    second = urlsplit(open_web_ticket(filer, contact="ops@example.com", subject="vsftpd passive mode times out")).path
+    open_web_ticket(filer, contact="someone@example.com", subject="nginx returns 502")
+    del inbox.messages[:]
+    client = app.test_client()  # another browser, in English: it holds none of the tickets
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = text_of(client.get("/tickets/mine"))
+    assert "Send me links to all my requests" in page and 'action="/tickets/mine/links"' in page
+    sent = client.post("/tickets/mine/links", data={"contact": "OPS@example.com"})
+    assert sent.status_code == 302
+    assert NEUTRAL in text_of(client.get(sent.headers["Location"]))
+    [(rcpt, mail)] = inbox.messages
+    body = mail.get_content()
+    assert rcpt == ["OPS@example.com"] and mail["Subject"] == "Links to your tickets"
+    assert "sshd refuses my key" in body and "vsftpd passive mode times out" in body and "nginx" not in body
+    links = re.findall(r"http://help\.example\.com(/tickets/T[0-9A-Z-]+)#t=([A-Za-z0-9_-]+)", body)
+    assert [path for path, _ in links] == [second, first]  # newest first
+    for path, token in links:  # each link opens its ticket, as the ticket-link script does with the fragment
+        opened = client.post("/tickets/lookup", data={"number": path.rsplit("/", 1)[1], "token": token})
+        assert opened.status_code == 302 and client.get(path).status_code == 200
+    assert second in text_of(client.get("/tickets/mine"))
+    assert filer.get(first).status_code == 200  # the filing browser's token still works
+    two = app.test_client()  # an address the form takes that would be two recipients: no mail, no new token
+    two.environ_base["REMOTE_ADDR"] = "127.0.0.3"
+    open_web_ticket(two, contact="a,b@example.com")
+    assert two.post("/tickets/mine/links", data={"contact": "a,b@example.com"}).status_code == 302
+    assert len(inbox.messages) == 1
+    with app.extensions["store"].engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM ticket_links")).scalar_one() == 2
+    app.extensions["store"].close()
+
+
+def test_my_requests_by_mail_answers_an_unknown_address_alike_and_refuses_bad_input(knowledge, tmp_path, smtp_sink):
+    url, inbox = smtp_sink
+    app = _mailing_app(knowledge, tmp_path, url)
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    sent = client.post("/tickets/mine/links", data={"contact": "nobody@example.com"})
+    assert sent.status_code == 302 and NEUTRAL in text_of(client.get(sent.headers["Location"]))
+    assert inbox.messages == []
+    for bad in ("+86 138 0013 8000", "", "x" * 201 + "@example.com"):
+        refused = client.post("/tickets/mine/links", data={"contact": bad})
+        assert refused.status_code == 400 and "Please fix this" in text_of(refused) and NEUTRAL not in text_of(refused)
+    refused = text_of(client.post("/tickets/mine/links", data={"contact": "ops at example"}))
+    assert "must be an email address (like name@example.com)" in refused and 'value="ops at example"' in refused
+    zh = app.test_client()  # another client: this one has spent the ticket budget
+    zh.environ_base["REMOTE_ADDR"] = "127.0.0.2"
+    assert "必须是电子邮件地址" in text_of(zh.post("/tickets/mine/links", data={"contact": "ops"}))
+    assert inbox.messages == []
+    app.extensions["store"].close()
+
+
+def test_my_requests_by_mail_is_off_without_a_mail_server(app, en):
+    page = text_of(en.get("/tickets/mine"))
+    assert "This site sends no mail" in page and "/tickets/mine/links" not in page
+    assert en.post("/tickets/mine/links", data={"contact": "ops@example.com"}).status_code == 404
+
+
+def test_my_requests_by_mail_spends_the_ticket_budget(knowledge, tmp_path, smtp_sink):
+    from webapp import create_app
+
+    url, inbox = smtp_sink
+    app = create_app({"TESTING": True, "KB_KNOWLEDGE": knowledge, "KB_DATABASE_URL": f"sqlite:///{tmp_path}/t.db",
+                      "KB_INSTANCE_DIR": str(tmp_path), "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
+                      "KB_SMTP_URL": url, "KB_LIMIT_TICKETS": "2/minute"})
+    client = app.test_client()
+    open_web_ticket(client, contact="ops@example.com")
+    statuses = [client.post("/tickets/mine/links", data={"contact": "ops@example.com"}).status_code for _ in range(2)]
+    assert statuses == [302, 429]
+    [_, (_, links)] = inbox.messages  # the filing mail and one list of links, in the ticket's language
+    assert links["Subject"] == "您的工单链接" and "请妥善保管" in links.get_content()
+    assert client.get("/tickets/mine").status_code == 200
+    app.extensions["store"].close()
