@@ -109,11 +109,11 @@ class NewArticle(Request):
 
 class RuleEdit(Request):
     """A rule file as the editor sends it, the rule-set version it started from (0: nothing saved yet), a note, and
-    whether to check it or save it (a save is checked first)."""
+    whether to check it, save it (a save is checked first) or try a case with it."""
 
     text: Text(1, RULE_TEXT, multiline=True)
     base: Integer(0, 1_000_000)
-    action: OneOf(("check", "save")) = "check"
+    action: OneOf(("check", "save", "try")) = "check"
     note: Optional(Text(1, 200)) = None
 
 

@@ -19,11 +19,14 @@ import yaml
 from kb.content.revisions import write_atomically
 from kb.errors import InvalidFiles
 from kb.errors import Problem
+from kb.replay import COMPARED
 from kb.replay import Report
 from kb.replay import replay
 from kb.rules.book import load_rulebook
+from kb.rules.engine import Decision
 from kb.rules.ruletests import RuleTestReport
 from kb.rules.ruletests import run_rule_tests
+from kb.rules.views import DecisionView
 
 PATH = re.compile(r"^[a-z0-9][a-z0-9_\-]*(/[a-z0-9][a-z0-9_\-]*)*\.yaml$")  # a rule file, relative to the folder
 MAX_TEXT = 60_000  # characters of one rule file
@@ -80,20 +83,35 @@ class DraftCheck:
         return not self.problems and self.tests is not None and not self.broken
 
 
+@dataclass
+class DraftTry:
+    """One case decided by the rules in force and by a draft, each with its view in the reader's language."""
+
+    live: Decision
+    live_view: DecisionView
+    draft: Decision
+    draft_view: DecisionView
+
+    def rows(self) -> list[tuple[str, object, object]]:
+        """(what, live, draft) for what a replay compares (kb.replay.COMPARED) and the rules that fired."""
+        a, b = self.live.summary(), self.draft.summary()
+        return [(name, a[name], b[name]) for name in COMPARED] + [("fired", self.live.fired, self.draft.fired)]
+
+    @property
+    def differs(self) -> bool:
+        return any(live != draft for _name, live, draft in self.rows())
+
+
 def check_draft(live, changes: dict[str, str | None], entries: list[dict]) -> DraftCheck:
     """Load the live KnowledgeBase's rules with `changes`, run every test case (and, to tell what the change breaks,
     the live rules' own), and replay `entries` (decision log rows) on both; paths are relative to the rules folder."""
-    from kb.knowledge import KnowledgeBase  # the draft decides as the site does: with the articles' evidence too
-
     with draft_folder(live.rules_dir, changes) as folder:
-        def local(text: str) -> str:
-            return text.replace(f"{folder}/", "").replace(str(folder), ".")
-
+        local = _localizer(folder)
         try:
             book = load_rulebook(folder)
             tests = run_rule_tests(book, folder / "tests")
         except InvalidFiles as exc:
-            return DraftCheck([Problem(local(p.path), p.line, local(p.message), p.severity) for p in exc.problems])
+            return DraftCheck(_local_problems(exc, local))
         for failure in tests.failures:
             failure["case"] = local(failure["case"])
         for rule in tests.unfired:
@@ -101,9 +119,38 @@ def check_draft(live, changes: dict[str, str | None], entries: list[dict]) -> Dr
         for conflict in tests.conflicts:
             conflict["case"] = local(conflict["case"])
         broken = [f for f in tests.failures if f["id"] in _passing(live)]
-        draft = KnowledgeBase(folder, live.articles_dir, Path(folder).parent / "index", embedder=None, book=book,
-                              library=live.library)
-        return DraftCheck([], tests, replay(entries, live, draft), broken)
+        return DraftCheck([], tests, replay(entries, live, _knowledge(live, folder, book)), broken)
+
+
+@contextmanager
+def draft_knowledge(live, changes: dict[str, str | None]):
+    """The live KnowledgeBase with `changes` to its rules, loaded in a draft folder as check_draft loads it, to decide
+    a case with (it has no search index). InvalidFiles, its problems at paths relative to the folder, when the draft
+    does not load."""
+    with draft_folder(live.rules_dir, changes) as folder:
+        try:
+            book = load_rulebook(folder)
+        except InvalidFiles as exc:
+            raise InvalidFiles(_local_problems(exc, _localizer(folder))) from None
+        yield _knowledge(live, folder, book)
+
+
+def _knowledge(live, folder: Path, book):
+    """A KnowledgeBase deciding with the draft's `book`: the draft decides as the site does, with the articles'
+    evidence too."""
+    from kb.knowledge import KnowledgeBase
+
+    return KnowledgeBase(folder, live.articles_dir, Path(folder).parent / "index", embedder=None, book=book,
+                         library=live.library)
+
+
+def _localizer(folder: Path):
+    """A function that writes the draft folder's paths in a text relative to it, as the rules folder's are."""
+    return lambda text: text.replace(f"{folder}/", "").replace(str(folder), ".")
+
+
+def _local_problems(exc: InvalidFiles, local) -> list[Problem]:
+    return [Problem(local(p.path), p.line, local(p.message), p.severity) for p in exc.problems]
 
 
 _PASSING: dict[tuple, set[str]] = {}  # the live rules' passing cases, for the newest (rule book, test files) seen

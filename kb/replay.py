@@ -99,6 +99,12 @@ def decide_logged(knowledge, entry: dict) -> Decision:
                          software=given.get("software"), os=given.get("os"), version=given.get("version"))
 
 
+def differences(before: Decision, after: Decision) -> dict[str, tuple]:
+    """What a customer would see change between two decisions of one case, by field: name -> (before, after)."""
+    a, b = before.summary(), after.summary()
+    return {name: (a[name], b[name]) for name in COMPARED if a[name] != b[name]}
+
+
 def replay(entries: Iterable[dict], live, draft) -> Report:
     """Decide every logged entry (`Logs.decisions()` rows, or the same read from an export) with the `live` and the
     `draft` knowledge bases and report the decisions that differ."""
@@ -112,8 +118,7 @@ def replay(entries: Iterable[dict], live, draft) -> Report:
             report.failed.append({"log_id": entry.get("id"), "error": str(exc)})
             continue
         report.replayed += 1
-        a, b = before.summary(), after.summary()
-        changed = {name: (a[name], b[name]) for name in COMPARED if a[name] != b[name]}
+        changed = differences(before, after)
         if not changed:
             continue
         fired_a, fired_b = set(before.fired), set(after.fired)

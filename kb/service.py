@@ -97,11 +97,14 @@ class Service:
             decided=decision.summary())
         return Answer(decision, view, hits, conversation, note)
 
-    def try_case(self, request: AskRequest, lang: str) -> tuple[Decision, DecisionView]:
-        """Decide a case an engineer tries on the desk as a customer's question is decided, with the rules in force;
-        neither searched nor logged: a try is no customer's question, and a replay must not count it."""
-        decision = self._decide(self.knowledge, request)
-        return decision, self.knowledge.render(decision, lang)
+    def try_case(self, request: AskRequest, lang: str,
+                 knowledge: KnowledgeBase | None = None) -> tuple[Decision, DecisionView]:
+        """Decide a case an engineer tries on the desk as a customer's question is decided, with the rules in force
+        or a draft's `knowledge` (kb.drafts.draft_knowledge); neither searched nor logged: a try is no customer's
+        question, and a replay must not count it."""
+        kb = knowledge or self.knowledge
+        decision = self._decide(kb, request)
+        return decision, kb.render(decision, lang)
 
     def _decide(self, kb: KnowledgeBase, request: AskRequest) -> Decision:
         onsite = request.onsite

@@ -247,3 +247,46 @@ def test_kb_content_export_and_import_carry_saved_rules_to_and_from_the_files(si
     refused = runner.invoke(cli, [*options, "content", "import", "--url", url])
     assert refused.exit_code == 1 and "nothing imported" in refused.output
     assert app.extensions["store"].rule_revisions.latest() == 2
+
+
+def test_a_case_tried_with_a_draft_is_shown_beside_the_rules_in_force_and_nothing_is_kept(sites):
+    (app, rules), _ = sites
+    admin, original = _staff(app, "admin"), _decisions(rules)
+    form = admin.get(EDIT)
+    assert 'value="try"' in text_of(form) and 'name="onsite_mode"' in text_of(form)
+    draft = original.replace("then: {scope: out, alternatives: [vendor]}", "then: {scope: partial, alternatives: [vendor]}")
+    tried = admin.post(EDIT, data={"text": draft, "base": "0", "action": "try", "question": "please write code for me",
+                                   "plan": "GOLD", "reported_at": "2026-10-03T22:00+08:00"})
+    page = text_of(tried)
+    assert tried.status_code == 200 and "The draft decides this case differently" in page
+    table = page.split('class="draft-try-table"')[1].split("</table>")[0]
+    assert '<tr class="differs"><th scope="row">≠ <code>scope</code></th><td>out</td><td>partial</td></tr>' in table
+    assert '<tr><th scope="row"><code>software</code></th>' in table  # unchanged: not marked
+    assert "scope.code" in table.split("<code>fired</code>")[1]
+    assert "then: {scope: partial, alternatives: [vendor]}" in page and "please write code for me" in page  # kept
+    assert _decisions(rules) == original and app.extensions["store"].rule_revisions.history() == []
+    assert app.extensions["store"].logs.decisions() == []  # a try is no customer's question
+    same = text_of(admin.post(EDIT, data={"text": original, "base": "0", "action": "try",
+                                          "question": "please write code for me", "plan": "GOLD"}))
+    assert "The draft decides this case as the rules in force do." in same and 'class="differs"' not in same
+    refused = admin.post(EDIT, data={"text": draft, "base": "0", "action": "try", "question": "code", "plan": "S9"})
+    assert refused.status_code == 400 and 'id="f-plan" name="plan" aria-invalid="true"' in text_of(refused)
+    assert "scope: partial" in text_of(refused)  # the draft is kept
+    admin.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    assert "用此草稿试一个案例" in text_of(admin.get(EDIT))
+
+
+def test_a_case_tried_with_a_draft_that_does_not_load_shows_its_problems_at_their_line(sites):
+    (app, rules), _ = sites
+    unknown = _decisions(rules).replace("    priority: 50\n", "    priority: 50\n    weight: 3\n")
+    page = text_of(_staff(app, "admin").post(EDIT, data={"text": unknown, "base": "0", "action": "try",
+                                                         "question": "please write code for me", "plan": "GOLD"}))
+    assert "<code>decisions.yaml:7</code> rules/0/weight: unknown key `weight`" in page
+    assert 'class="draft-try"' not in page
+
+
+def test_an_editor_may_not_try_a_case_with_a_draft(sites):
+    (app, rules), _ = sites
+    refused = _staff(app, "editor").post(EDIT, data={"text": _decisions(rules), "base": "0", "action": "try",
+                                                     "question": "please write code for me", "plan": "GOLD"})
+    assert refused.status_code == 403 and 'class="draft-try"' not in text_of(refused)

@@ -3,7 +3,8 @@ see what the change does before it is saved, and the versions of the rule set wi
 
 A try decides the case as a customer's question is decided (kb.service), but is neither searched nor logged.
 A check or a save loads the rules with the change in a draft folder as `kb rules check` does (problems at file and
-line), runs every rule test case and replays the last days' logged decisions (kb.drafts); a save that breaks a test
+line), runs every rule test case and replays the last days' logged decisions (kb.drafts); a case tried in the editor
+is decided by the draft, loaded the same way, and by the rules in force, side by side; a save that breaks a test
 case is refused, one that started from an older version of the rule set is a conflict with a diff. A saved version
 is a database revision every worker writes into its rules folder and reloads (webapp.desk.content)."""
 
@@ -26,7 +27,10 @@ from kb.desk import ExpectedOutcome
 from kb.desk import RuleEdit
 from kb.drafts import MAX_TEXT
 from kb.drafts import PATH
+from kb.drafts import DraftCheck
+from kb.drafts import DraftTry
 from kb.drafts import check_draft
+from kb.drafts import draft_knowledge
 from kb.drafts import rule_texts
 from kb.errors import InvalidFiles
 from kb.errors import InvalidInput
@@ -77,6 +81,19 @@ def try_case():
                            error=error, max_question=MAX_QUESTION), 400 if error else 200
 
 
+def _try_draft(path: str, text: str) -> tuple[DraftTry | None, DraftCheck | None]:
+    """The editor's case (its try fields) decided by the rules in force and with `text` as `path`: (the try, None),
+    or (None, the draft's problems) when the draft does not load. Nothing is saved or logged."""
+    data = inputs.nested_onsite(inputs.fields(request.form, TRY_FIELDS, strict=False))
+    case, service, lang = inputs.validated(AskRequest, data), get_service(), get_lang()
+    case = case.model_copy(update={"reported_at": case.reported_at or service.clock()})  # "now" is one time for both
+    try:
+        with draft_knowledge(get_kb(), {path: text}) as draft:
+            return DraftTry(*service.try_case(case, lang), *service.try_case(case, lang, draft)), None
+    except InvalidFiles as exc:
+        return None, DraftCheck(exc.problems)
+
+
 def logged_recently() -> list[dict]:
     """The decisions a draft is replayed against: the newest REPLAY_LIMIT of the last REPLAY_DAYS, oldest first."""
     since = get_service().clock() - dt.timedelta(days=REPLAY_DAYS)
@@ -110,10 +127,11 @@ def save_rules(changes: dict[str, str | None], base: int, note: str | None):
 @bp.route("/files/<path:path>", methods=("GET", "POST"))
 @staff.needs("admin")
 def edit(path):
-    """The editor: check the text (problems, rule tests, what-if replay) or save it; a refused save keeps the text."""
+    """The editor: check the text (problems, rule tests, what-if replay), try a case with it beside the rules in
+    force, or save it; a refused save keeps the text."""
     current = _current(path)
     base = get_store().rule_revisions.latest()
-    text, check, error, conflict, status = current, None, None, None, 200
+    text, check, tried, error, conflict, status = current, None, None, None, None, 200
     if request.method == "POST":
         form = inputs.fields(request.form, {"text", "base", "action", "note"}, strict=False)
         text = form.get("text", "")[:MAX_TEXT]  # shown back as it was sent (escaped)
@@ -126,6 +144,8 @@ def edit(path):
             try:
                 if given.action == "save" and text == current:
                     error, status = {"field": "text", "message": _("The file is as it was: nothing to save.")}, 400
+                elif given.action == "try":
+                    tried, check = _try_draft(path, text)
                 elif given.action == "save":
                     check, saved = save_rules({path: text}, base, given.note)
                     if saved:
@@ -134,6 +154,8 @@ def edit(path):
                         "Not saved: fix the problems or the failing rule tests below.")}, 422
                 else:
                     check = check_draft(get_kb(), {path: text}, logged_recently())
+            except InvalidInput as exc:  # the try's case
+                error, status = describe(exc), 400
             except RulesConflict as exc:
                 conflict, status = exc, 409
                 error = {"field": "text", "message": _(
@@ -141,7 +163,8 @@ def edit(path):
                     "below; merge it into your text and save again.", author=exc.current["author"],
                     version=exc.current["version"])}
     return render_template("desk/rule_edit.html", path=path, text=text, base=base, check=check, error=error,
-                           conflict=conflict, max_text=MAX_TEXT), status
+                           conflict=conflict, max_text=MAX_TEXT, tried=tried, form=request.form, book=get_kb().book,
+                           max_question=MAX_QUESTION), status
 
 
 @bp.get("/versions")
