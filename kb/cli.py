@@ -178,19 +178,22 @@ def rules_test_command(ctx):
 @rules_group.command("replay")
 @click.option("--rules", "draft_dir", required=True, type=click.Path(exists=True, file_okay=False),
               help="The draft rule folder (a branch's rules/), replayed against the live one (kb --rules).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Only questions logged since (UTC).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="Only questions logged and tickets filed since (UTC).")
 @click.option("--log", "log_file", type=click.File("r", encoding="utf-8"),
-              help="A decision log exported with `kb db export-log` (default: the database's log).")
+              help="A decision log exported with `kb db export-log` (default: the database's log and tickets).")
 @click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print the whole report as JSON.")
 @click.pass_context
 def rules_replay_command(ctx, draft_dir, since, log_file, url, as_json):
-    """Decide every logged question with the live rules and the draft, and report what the draft would change.
+    """Decide every logged question and ticket with the live rules and the draft, and report what the draft would
+    change.
 
     Exit status: 0 after a replay (changes or not), 1 when the draft does not load."""
     import tempfile
 
     from kb.knowledge import KnowledgeBase
+    from kb.replay import label
     from kb.replay import replay
 
     settings = ctx.obj["settings"]
@@ -199,7 +202,7 @@ def rules_replay_command(ctx, draft_dir, since, log_file, url, as_json):
         entries = [json.loads(line) for line in log_file if line.strip()]
         entries = [e for e in entries if since is None or dt.datetime.fromisoformat(e["created_at"]) >= since]
     else:
-        entries = _logged(ctx, url, since)
+        entries = _replayable(ctx, url, since)
     with tempfile.TemporaryDirectory() as unused_index:  # deciding needs no search index
         try:
             live = KnowledgeBase(settings.rules_dir, settings.articles_dir, unused_index, embedder=None)
@@ -218,9 +221,9 @@ def rules_replay_command(ctx, draft_dir, since, log_file, url, as_json):
         click.echo(f"{cause}: {count} changed")
         for change in report.examples(cause):
             fields = "; ".join(f"{k} {a} -> {b}" for k, (a, b) in change.fields.items())
-            click.echo(f"    #{change.log_id} {change.question[:60]!r}: {fields}")
+            click.echo(f"    {change.label} {change.question[:60]!r}: {fields}")
     for failure in report.failed[:10]:
-        click.echo(f"could not replay #{failure['log_id']}: {failure['error']}")
+        click.echo(f"could not replay {label(failure['source'], failure['ref'])}: {failure['error']}")
 
 
 @rules_group.command("case-from-log")
@@ -265,6 +268,14 @@ def _logged(ctx, url, since=None, log_id=None) -> list[dict]:
     """The database's decision log, oldest first (or the one answer `log_id`)."""
     with _store(ctx, url) as store:
         return store.logs.decisions(since, log_id)
+
+
+def _replayable(ctx, url, since=None) -> list[dict]:
+    """The database's decision log and tickets, oldest first: what a draft is replayed against."""
+    from kb.replay import replayable
+
+    with _store(ctx, url) as store:
+        return replayable(store, since)
 
 
 def _knowledge(ctx):
@@ -415,11 +426,13 @@ def db_upgrade_command(ctx, url):
 
 @db_group.command("export-log")
 @click.option("--url", help="Database URL (default: KB_DATABASE_URL, else SQLite in the instance folder).")
-@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]), help="Only questions logged since (UTC).")
+@click.option("--since", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+              help="Only questions logged and tickets filed since (UTC).")
 @click.pass_context
 def db_export_log_command(ctx, url, since):
-    """Print the decision log as JSON lines, for `kb rules replay --log` on another machine (CI, a branch)."""
-    for entry in _logged(ctx, url, since.replace(tzinfo=ZoneInfo("UTC")) if since else None):
+    """Print the decision log and the tickets (their decided input, no contact) as JSON lines, for `kb rules replay
+    --log` on another machine (CI, a branch)."""
+    for entry in _replayable(ctx, url, since.replace(tzinfo=ZoneInfo("UTC")) if since else None):
         click.echo(_dump(entry))
 
 

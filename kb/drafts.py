@@ -1,5 +1,6 @@
 """A rule change before it ships: the rule files with the change applied in a draft folder, checked by the loader
-`kb rules check` uses, every rule test case run against them, and the logged decisions replayed (kb.replay).
+`kb rules check` uses, every rule test case run against them, and the logged decisions and tickets replayed
+(kb.replay).
 
 Rule files saved on the desk are versions in the database (kb.store.rule_revisions); every host writes the newest
 text of each into its rules folder and reloads, as it does for articles (kb.content.revisions)."""
@@ -68,7 +69,8 @@ def draft_folder(rules_dir: Path, changes: dict[str, str | None]):
 
 @dataclass
 class DraftCheck:
-    """What a draft does: its problems at file:line, its rule tests, and what it changes in the logged decisions."""
+    """What a draft does: its problems at file:line, its rule tests, and what it changes in the logged decisions and
+    tickets."""
 
     problems: list[Problem] = field(default_factory=list)
     tests: RuleTestReport | None = None
@@ -104,7 +106,8 @@ class DraftTry:
 
 def check_draft(live, changes: dict[str, str | None], entries: list[dict]) -> DraftCheck:
     """Load the live KnowledgeBase's rules with `changes`, run every test case (and, to tell what the change breaks,
-    the live rules' own), and replay `entries` (decision log rows) on both; paths are relative to the rules folder."""
+    the live rules' own), and replay `entries` (kb.replay.replayable rows: logged decisions and tickets) on both;
+    paths are relative to the rules folder."""
     with draft_folder(live.rules_dir, changes) as folder:
         local = _localizer(folder)
         try:

@@ -1,9 +1,10 @@
-"""What a rule change would do before it ships: every logged question decided again by the live rules and by a
-draft, and the differences counted by what changed and by the rules that cause them.
+"""What a rule change would do before it ships: every logged question and every ticket decided again by the live
+rules and by a draft, and the differences counted by what changed and by the rules that cause them.
 
 Both sides decide the logged input afresh, so the report shows the draft's effect alone, not every change since the
 question was asked. A logged entry keeps the whole input (kb.service) and the time the rules used, so a replay gives
-the same deadline the customer saw."""
+the same deadline the customer saw; a ticket is decided again from its stored fields as Service.open_ticket decided
+it, at its filing time."""
 
 from __future__ import annotations
 
@@ -30,12 +31,18 @@ EXAMPLES = 5  # changed decisions kept per cause
 
 @dataclass
 class Change:
-    """One logged question whose decision the draft changes."""
+    """One logged question or ticket whose decision the draft changes."""
 
     log_id: int | None
     question: str
     fields: dict[str, tuple]  # name -> (live, draft)
     causes: list[str]  # rules that fire on one side only or are redefined and fired; else the rule files that differ
+    source: str = "log"  # "log": a logged answer, `ref` its log id; "ticket": `ref` the ticket's number
+    ref: int | str | None = None
+
+    @property
+    def label(self) -> str:
+        return label(self.source, self.ref)
 
 
 @dataclass
@@ -55,9 +62,21 @@ class Report:
     def to_json(self) -> dict:
         return {"replayed": self.replayed, "changed": len(self.changes), "failed": self.failed,
                 "by_field": dict(self.by_field.most_common()), "by_cause": dict(self.by_cause.most_common()),
-                "changes": [{"log_id": c.log_id, "question": c.question, "causes": c.causes,
+                "changes": [{"log_id": c.log_id, "source": c.source, "ref": c.ref, "question": c.question,
+                             "causes": c.causes,
                              "fields": {k: {"live": a, "draft": b} for k, (a, b) in c.fields.items()}}
                             for c in self.changes]}
+
+
+def label(source: str, ref) -> str:
+    """How a replayed entry is named in text: `#12` for a logged answer, `ticket T20261122-7F3K9Q` for a ticket."""
+    return f"ticket {ref}" if source == "ticket" else f"#{ref}"
+
+
+def replayable(store, since: dt.datetime | None = None) -> list[dict]:
+    """What a draft is replayed against: the decision log and the tickets filed since `since`, oldest first."""
+    entries = store.logs.decisions(since) + store.tickets.decisions(since)
+    return sorted(entries, key=lambda e: dt.datetime.fromisoformat(e["created_at"]))
 
 
 def case_from_log(entry: dict, expect: dict, case_id: str | None = None) -> dict:
@@ -106,16 +125,18 @@ def differences(before: Decision, after: Decision) -> dict[str, tuple]:
 
 
 def replay(entries: Iterable[dict], live, draft) -> Report:
-    """Decide every logged entry (`Logs.decisions()` rows, or the same read from an export) with the `live` and the
-    `draft` knowledge bases and report the decisions that differ."""
+    """Decide every entry (`replayable()`: `Logs.decisions()` and `Tickets.decisions()` rows, or the same read from
+    an export) with the `live` and the `draft` knowledge bases and report the decisions that differ."""
     report = Report()
     redefined = _redefined(live.book, draft.book)
     edited = [f"file:{name}" for name in _edited_files(live.rules_dir, draft.rules_dir)]
     for entry in entries:
+        source = entry.get("source", "log")
+        ref = entry.get("ref", entry.get("id"))
         try:
             before, after = decide_logged(live, entry), decide_logged(draft, entry)
         except (KBError, KeyError, TypeError, ValueError) as exc:  # a plan the draft removed, a malformed entry
-            report.failed.append({"log_id": entry.get("id"), "error": str(exc)})
+            report.failed.append({"log_id": entry.get("id"), "source": source, "ref": ref, "error": str(exc)})
             continue
         report.replayed += 1
         changed = differences(before, after)
@@ -123,7 +144,7 @@ def replay(entries: Iterable[dict], live, draft) -> Report:
             continue
         fired_a, fired_b = set(before.fired), set(after.fired)
         causes = sorted((fired_a ^ fired_b) | ((fired_a | fired_b) & redefined)) or edited
-        report.changes.append(Change(entry.get("id"), entry["input"]["question"], changed, causes))
+        report.changes.append(Change(entry.get("id"), entry["input"]["question"], changed, causes, source, ref))
         report.by_field.update(changed.keys())
         report.by_cause.update(causes)
     return report

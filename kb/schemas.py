@@ -258,6 +258,12 @@ class AskRequest(Request):
                             "fact (\"我是企业版呢?\", \"what if it's urgent?\") keeps the earlier question and facts.")
 
 
+def ticket_question(subject: str, description: str) -> str:
+    """The text the rules decide a ticket by: the subject and the start of the description, enough to decide the
+    case (Service.open_ticket files by it, a replay decides the stored ticket by it again)."""
+    return f"{subject}\n{description}"[:MAX_QUESTION]
+
+
 class TicketRequest(Request):
     """A new ticket; the rules decide its channel and deadline."""
 

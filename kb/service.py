@@ -24,7 +24,6 @@ from kb.rules.engine import Decision
 from kb.rules.render import trace_in_both
 from kb.rules.views import DecisionView
 from kb.schemas import MAX_QUERY
-from kb.schemas import MAX_QUESTION
 from kb.schemas import AskRequest
 from kb.schemas import EventRequest
 from kb.schemas import SearchRequest
@@ -32,6 +31,7 @@ from kb.schemas import TicketLookup
 from kb.schemas import TicketRequest
 from kb.schemas import VoteRequest
 from kb.schemas import parse
+from kb.schemas import ticket_question
 from kb.sealing import Sealer
 from kb.search.hybrid import Results
 from kb.store import Store
@@ -145,8 +145,7 @@ class Service:
             body = json.dumps(fields, sort_keys=True)
             once = Once(idempotency_key, hashlib.sha256(body.encode()).hexdigest(), self.sealer)
         kb = self.knowledge
-        # The assistant reads the subject and the start of the description: enough to decide the case.
-        decision = kb.ask(f"{request.subject}\n{request.description}"[:MAX_QUESTION], plan=request.plan,
+        decision = kb.ask(ticket_question(request.subject, request.description), plan=request.plan,
                           severity=request.severity, reported_at=self.clock())
         ticket = self.store.tickets.create(
             plan=request.plan, severity=decision.severity, software=request.software, subject=request.subject,

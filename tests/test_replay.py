@@ -1,7 +1,9 @@
-"""Replaying the decision log against a draft rule book (kb.replay, `kb rules replay`, `kb db export-log`): a known
-change alters exactly the decisions it should, named by the rule or file that causes it; the CLI's output and exit
-codes. On the tiny fixture book, so the figures do not move when the shipped rules do."""
+"""Replaying the decision log and the tickets against a draft rule book (kb.replay, `kb rules replay`, `kb db
+export-log`): a known change alters exactly the decisions it should, named by the rule or file that causes it, a
+ticket's by its number; the CLI's output and exit codes. On the tiny fixture book, so the figures do not move when
+the shipped rules do."""
 
+import datetime as dt
 import json
 import re
 import shutil
@@ -12,7 +14,9 @@ from click.testing import CliRunner
 from kb.cli import cli
 from kb.knowledge import KnowledgeBase
 from kb.replay import replay
+from kb.replay import replayable
 from kb.schemas import AskRequest
+from kb.schemas import TicketRequest
 from kb.schemas import parse
 from kb.sealing import Sealer
 from kb.service import Service
@@ -41,6 +45,22 @@ def logged(tmp_path):
     for question, plan in QUESTIONS:
         service.ask(parse(AskRequest, {"question": question, "plan": plan}, knowledge.book), "en")
     yield url, store.logs.decisions()
+    store.close()
+
+
+CODE_TICKET = {"plan": "GOLD", "subject": "please write code for me", "description": "a script for our nightly backups",
+               "contact": "ops@example.com"}
+
+
+@pytest.fixture
+def filed(logged, tmp_path):
+    """The logged database with one ticket filed through the service: a code request the tiny book puts out of scope."""
+    url, _entries = logged
+    store = Store(url)
+    knowledge = tiny_kb(TINY, tmp_path)
+    ticket = Service(knowledge, store, Sealer("test"), clock=lambda: NOW).open_ticket(
+        parse(TicketRequest, CODE_TICKET, knowledge.book), "en")
+    yield url, store, ticket
     store.close()
 
 
@@ -89,6 +109,30 @@ def test_a_rule_that_starts_firing_is_the_cause(logged, tmp_path):
         ("widgetd outage, fails", ("in", "partial"), ["scope.tool_on_tin"])]
 
 
+def test_a_ticket_is_replayed_from_what_its_filing_decided(filed):
+    _url, store, ticket = filed
+    [entry] = store.tickets.decisions()
+    assert (entry["source"], entry["ref"]) == ("ticket", ticket["number"])
+    given = entry["input"]
+    assert given["question"] == "please write code for me\na script for our nightly backups"
+    assert (given["plan"], given["severity"], given["software"]) == ("GOLD", ticket["severity"], None)
+    assert given["reported_at"] == entry["created_at"] == ticket["created_at"] and given["reported_at"].endswith("+00:00")
+    assert store.tickets.decisions(since=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)) == []
+    both = replayable(store)
+    assert len(both) == 5 and both[-1] == entry  # filed after the questions were logged: oldest first
+
+
+def test_a_change_that_alters_a_tickets_decision_reports_it_as_a_ticket_with_its_number(filed, tmp_path):
+    _url, store, ticket = filed
+    changed = draft(tmp_path, "decisions.yaml", "then: {scope: out, alternatives: [vendor]}",
+                    "then: {scope: partial, alternatives: [vendor]}")
+    report = replay(replayable(store), tiny_kb(TINY, tmp_path), tiny_kb(changed, tmp_path))
+    assert report.replayed == 5 and report.by_cause == {"scope.code": 2}
+    assert [(c.source, c.ref, c.label, c.fields, c.causes) for c in report.changes] == [
+        ("log", 1, "#1", {"scope": ("out", "partial")}, ["scope.code"]),
+        ("ticket", ticket["number"], f"ticket {ticket['number']}", {"scope": ("out", "partial")}, ["scope.code"])]
+
+
 def run(*args):
     return CliRunner().invoke(cli, ["--rules", str(TINY), "--articles", str(ARTICLES), *args], catch_exceptions=False)
 
@@ -110,6 +154,24 @@ def test_the_cli_exports_the_log_and_replays_it_as_text_and_json(logged, tmp_pat
     assert (data["replayed"], data["changed"], data["by_cause"]) == (4, 1, {"scope.code": 1})
     later = run("rules", "replay", "--rules", str(changed), "--log", str(log), "--since", "2100-01-01")
     assert "0 decisions replayed" in later.output
+
+
+def test_the_cli_replays_tickets_from_the_database_and_from_an_exported_log(filed, tmp_path):
+    url, _store, ticket = filed
+    changed = draft(tmp_path, "decisions.yaml", "then: {scope: out, alternatives: [vendor]}",
+                    "then: {scope: partial, alternatives: [vendor]}")
+    text = run("rules", "replay", "--rules", str(changed), "--url", url)
+    assert "5 decisions replayed, 2 would change, 0 could not be replayed" in text.output
+    assert f"    ticket {ticket['number']} 'please write code for me\\na script" in text.output
+    data = json.loads(run("rules", "replay", "--rules", str(changed), "--url", url, "--json").output)
+    assert [(c["source"], c["ref"]) for c in data["changes"]] == [("log", 1), ("ticket", ticket["number"])]
+    exported = run("db", "export-log", "--url", url)
+    lines = [json.loads(line) for line in exported.output.splitlines()]
+    assert len(lines) == 5 and lines[-1]["ref"] == ticket["number"] and "contact" not in lines[-1]
+    log = tmp_path / "log.jsonl"
+    log.write_text(exported.output, encoding="utf-8")
+    from_log = json.loads(run("rules", "replay", "--rules", str(changed), "--log", str(log), "--json").output)
+    assert from_log == data
 
 
 def test_a_broken_draft_is_refused_with_file_and_line(logged, tmp_path):

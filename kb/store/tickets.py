@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from kb.attachments import Attachment
 from kb.errors import Conflict
 from kb.errors import NotFound
+from kb.schemas import ticket_question
 from kb.sealing import Sealer
 from kb.store.audit import record
 from kb.store.db import Database
@@ -173,6 +174,22 @@ class Tickets:
                 query = query.where(column == value)
         with self.db.read.begin() as session:
             return [_ticket_dict(t) for t in session.scalars(query)]
+
+    def decisions(self, since: dt.datetime | None = None) -> list[dict]:
+        """The tickets filed since `since` (oldest first) as a replay reads them, in the shape of the decision log's
+        rows (kb.store.logs.Logs.decisions): the input Service.open_ticket decided, at the time it was filed."""
+        query = select(Ticket).order_by(Ticket.created_at, Ticket.id)
+        if since is not None:
+            query = query.where(Ticket.created_at >= since)
+        with self.db.read.begin() as session:
+            rows = session.scalars(query).all()
+        entries = []
+        for t in rows:
+            filed = t.created_at.astimezone(dt.UTC).isoformat()
+            given = {"question": ticket_question(t.subject, t.description), "plan": t.plan, "severity": t.severity,
+                     "onsite": None, "software": None, "os": None, "version": None, "reported_at": filed}
+            entries.append({"id": None, "source": "ticket", "ref": t.number, "input": given, "created_at": filed})
+        return entries
 
     def for_staff(self, number: str) -> dict:
         """One ticket with its replies, for the desk."""

@@ -9,9 +9,11 @@ from kb.knowledge import KnowledgeBase
 from tests.conftest import DATA
 from tests.conftest import IN_SCOPE
 from tests.conftest import OUT_OF_SCOPE
+from tests.conftest import open_web_ticket
 from tests.conftest import sign_in
 from tests.conftest import text_of
 from webapp import create_app
+from webapp.desk import rules as desk_rules
 
 TRY = "/engineer/rules/try"
 EDIT = "/engineer/rules/files/decisions.yaml"
@@ -166,6 +168,26 @@ def test_the_what_if_replay_counts_the_logged_decisions_a_change_alters_by_rule(
     causes = page.split('class="replay-causes"')[1].split("</ul>\n</section>")[0]
     assert "<code>scope.code</code>: 2 changed" in causes and causes.count("please write code for me") == 2
     assert "widgetd" not in causes and 'href="/engineer/rules/log/1"' in causes
+
+
+def test_the_what_if_replay_counts_a_ticket_the_change_alters_and_links_to_its_page(sites, monkeypatch):
+    (app, rules), _ = sites
+    _ask(app, "widgetd fails to start")
+    _ask(app, "please write code for me")
+    customer = app.test_client()
+    customer.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    number = open_web_ticket(customer, plan="GOLD", severity=None, software=None, subject="please write code for me",
+                             description="a script for our nightly backups").split("?")[0].rsplit("/", 1)[-1]
+    monkeypatch.setattr(desk_rules, "REPLAY_LIMIT", 2)  # the newest two of the logged answers and tickets together
+    draft = _decisions(rules).replace("then: {scope: out, alternatives: [vendor]}",
+                                      "then: {scope: partial, alternatives: [vendor]}")
+    page = text_of(_staff(app, "admin").post(EDIT, data={"text": draft, "base": "0", "action": "check"}))
+    assert "What-if replay of the logged decisions and tickets" in page
+    assert "2 decisions replayed, 2 would change, 0 could not be replayed" in page
+    causes = page.split('class="replay-causes"')[1].split("</ul>\n</section>")[0]
+    assert "<code>scope.code</code>: 2 changed" in causes and "widgetd" not in causes
+    assert f'class="replay-ticket" href="/engineer/tickets/{number}">Ticket {number}</a> please write code for me' in causes
+    assert 'href="/engineer/rules/log/2"' in causes
 
 
 def test_a_wrong_logged_answer_becomes_a_rule_test_case(sites):

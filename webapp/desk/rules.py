@@ -3,7 +3,8 @@ see what the change does before it is saved, and the versions of the rule set wi
 
 A try decides the case as a customer's question is decided (kb.service), but is neither searched nor logged.
 A check or a save loads the rules with the change in a draft folder as `kb rules check` does (problems at file and
-line), runs every rule test case and replays the last days' logged decisions (kb.drafts); a case tried in the editor
+line), runs every rule test case and replays the last days' logged decisions and tickets (kb.drafts); a case tried
+in the editor
 is decided by the draft, loaded the same way, and by the rules in force, side by side; a save that breaks a test
 case is refused, one that started from an older version of the rule set is a conflict with a diff. A saved version
 is a database revision every worker writes into its rules folder and reloads (webapp.desk.content)."""
@@ -36,6 +37,7 @@ from kb.errors import InvalidFiles
 from kb.errors import InvalidInput
 from kb.replay import add_case
 from kb.replay import case_from_log
+from kb.replay import replayable
 from kb.schemas import MAX_QUESTION
 from kb.schemas import AskRequest
 from kb.store.rule_revisions import RulesConflict
@@ -52,8 +54,8 @@ bp = Blueprint("desk_rules", __name__, url_prefix="/engineer/rules")
 staff.protect(bp)
 TRY_FIELDS = {"question", "plan", "severity", "onsite_mode", "onsite_staff", "onsite_city", "reported_at", "software",
               "os", "version"}
-REPLAY_DAYS = 30  # a draft is replayed against the decisions logged in these last days,
-REPLAY_LIMIT = 500  # at most this many of the newest (about 10 s on one core): the CLI replays the whole log
+REPLAY_DAYS = 30  # a draft is replayed against the decisions logged and the tickets filed in these last days,
+REPLAY_LIMIT = 500  # at most this many of the newest of both (about 10 s on one core): the CLI replays them all
 LOG_LIMIT = 100  # logged answers listed
 FROM_LOG = "tests/from-log.yaml"  # where a logged answer's test case goes, as `kb rules case-from-log` puts it
 CASE_FIELDS = {"id", "scope", "software", "channels", "response_target_minutes", "rules", "base"}
@@ -95,9 +97,10 @@ def _try_draft(path: str, text: str) -> tuple[DraftTry | None, DraftCheck | None
 
 
 def logged_recently() -> list[dict]:
-    """The decisions a draft is replayed against: the newest REPLAY_LIMIT of the last REPLAY_DAYS, oldest first."""
+    """The logged decisions and tickets a draft is replayed against: the newest REPLAY_LIMIT of both of the last
+    REPLAY_DAYS, oldest first."""
     since = get_service().clock() - dt.timedelta(days=REPLAY_DAYS)
-    return get_store().logs.decisions(since)[-REPLAY_LIMIT:]
+    return replayable(get_store(), since)[-REPLAY_LIMIT:]
 
 
 def _current(path: str) -> str:
