@@ -86,3 +86,28 @@ def test_a_name_joined_to_its_version_by_an_underscore_is_the_name():
     matcher = TermMatcher([("armbian", "device"), ("chroot", "sftp")])
     assert matcher.labels("Armbian_22.11.0_Aml_s905l3a") == ["device"]
     assert matcher.labels("chroot_local_user=YES") == []  # an option name is not the word it starts with
+
+
+def test_a_term_is_found_across_white_space_and_the_word_test_never_hides_a_match(book):
+    """The matcher skips a term whose longest word is not in the text before trying its pattern; that must be only a
+    shortcut: every match the patterns alone find, on every labelled text, is still found."""
+    import yaml
+
+    from kb.rules.lexicon import TermMatcher
+    from kb.rules.lexicon import normalize
+    from tests.conftest import ROOT
+
+    matcher = TermMatcher([("ssh key", "key"), ("远程 桌面", "rdp"), ("vsftpd", "ftp")])
+    assert [m.label for m in matcher.find("my sshkey and 远程桌面 and VSFTPD")] == ["key", "rdp", "ftp"]
+    texts = [item["question"] for name in ("en", "zh") for item in yaml.safe_load(
+        (ROOT / "tests/data/real" / f"{name}.yaml").read_text(encoding="utf-8"))]
+    book_matchers = [m for m in vars(intake_for(book)).values() if isinstance(m, TermMatcher)]
+    assert book_matchers
+    for found in book_matchers:
+        for text in texts:
+            plain = normalize(text)
+            every = {(m.start(), m.end()) for _t, _l, pattern, _w in found._entries for m in pattern.finditer(plain)}
+            assert {(m.start, m.end) for m in found.find(text)} <= every
+            shortcut = {(m.start(), m.end()) for _t, _l, pattern, word in found._entries if word in plain
+                        for m in pattern.finditer(plain)}
+            assert shortcut == every
