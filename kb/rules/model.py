@@ -638,17 +638,12 @@ class GlossaryFile(Part):
     terms: list[GlossaryTerm] = Field(min_length=1)
 
 
-class HeadingName(Part):
-    zh: NonEmpty
-    en: NonEmpty
-
-
 class SourcesFile(Part):
     """The English names of the source documents' headings (kb.rules.sources)."""
 
     kind: Literal["sources"]
     source: Source | None = None
-    names: list[HeadingName] = Field(min_length=1)
+    names: list[Text] = Field(min_length=1)  # a heading as the documents write it, and its English name
 
 
 class MessagesFile(Part):
