@@ -15,6 +15,8 @@ from functools import lru_cache
 
 import jieba
 
+from kb.segmenting import new_tokenizer
+
 jieba.setLogLevel(logging.WARNING)
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -54,9 +56,7 @@ def _tokenizer() -> jieba.Tokenizer:
     """The matchers' own jieba tokenizer: TermMatcher adds its short Chinese terms to it. Search must never use it
     (kb.search.analysis owns one built from a declared word list), or building the intake would change how
     queries are cut after the index was built."""
-    tok = jieba.Tokenizer()
-    tok.initialize()
-    return tok
+    return new_tokenizer()
 
 
 class TermMatcher:

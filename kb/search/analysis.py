@@ -28,6 +28,8 @@ import jieba
 from whoosh.analysis import STOP_WORDS
 from whoosh.lang.porter import stem
 
+from kb.segmenting import new_tokenizer
+
 jieba.setLogLevel(logging.WARNING)
 
 # Bump when the analysis below changes (segmentation, stop words, stemming): every build's keyword index then
@@ -113,8 +115,7 @@ class Analyzer:
         """This analyzer's own jieba tokenizer: the stock dictionary plus `words`, loaded on first use."""
         with self._lock:
             if self._jieba is None:
-                tok = jieba.Tokenizer()
-                tok.initialize()
+                tok = new_tokenizer()
                 for word in self.words:  # sorted: add_word's frequencies depend on the words added before
                     tok.add_word(word)
                 self._jieba = tok
