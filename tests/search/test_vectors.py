@@ -25,6 +25,7 @@ class BagOfWords:
     name = "bag-of-words-64"
     dimension = 64
     min_similarity = 0.15
+    fusion_weight = 1.0
     query_prefix = passage_prefix = ""
 
     def _vector(self, text: str) -> np.ndarray:
@@ -110,3 +111,37 @@ def test_vectors_are_memory_mapped_float32(bag_knowledge):
     vectors = bag_knowledge.searcher().ix.vectors
     assert isinstance(vectors, np.memmap) and vectors.dtype == np.float32 and vectors.flags.c_contiguous
     assert not vectors.flags.writeable
+
+
+def test_a_query_searched_again_is_not_embedded_again(tmp_path):
+    """Its next page, the other language, `ask` then search: one embedding per distinct query text."""
+    embedded = []
+
+    class Counting(BagOfWords):
+        def embed_query(self, text):
+            embedded.append(text)
+            return super().embed_query(text)
+
+    kb = KnowledgeBase(RULES, ARTICLES, tmp_path, embedder=Counting())
+    kb.build_index()
+    first = kb.search("sshd fails to start", mode="semantic", limit=5)
+    assert kb.search("sshd fails to start", mode="semantic", limit=20)[:5] == first
+    kb.search("sshd fails to start", mode="semantic", lang="zh")
+    kb.search("vsftpd refuses to start", mode="semantic")
+    assert embedded == ["sshd fails to start", "vsftpd refuses to start"]
+
+
+def test_the_fusion_weight_decides_which_ranking_leads_a_hybrid_search(bag_knowledge, monkeypatch):
+    """Reciprocal rank fusion weighs the model's ranking by its `fusion_weight` against the keyword ranking's 1."""
+    queries = [q["query"] for q in load_queries(DATA / "eval_queries.yaml")]
+
+    def top(query, mode):
+        hits = bag_knowledge.search(query, mode=mode, limit=1, pinned=[])
+        return hits[0].key if hits else None
+
+    split = [q for q in queries if None not in (top(q, "keyword"), top(q, "semantic"))
+             and top(q, "keyword") != top(q, "semantic")][:5]
+    assert split
+    for weight, leader in ((100.0, "semantic"), (0.01, "keyword")):
+        monkeypatch.setattr(bag_knowledge.embedder, "fusion_weight", weight)
+        assert [top(q, "hybrid") for q in split] == [top(q, leader) for q in split], weight
