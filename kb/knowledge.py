@@ -9,6 +9,7 @@ import threading
 import time
 from pathlib import Path
 
+from kb.content import parsed as parsed_articles
 from kb.content.articles import Library
 from kb.content.articles import load_library
 from kb.errors import InvalidFiles
@@ -62,7 +63,11 @@ class KnowledgeBase:
         self._lock = threading.Lock()
         self.book = book or load_rulebook(self.rules_dir)  # no last good version yet: a broken start fails loudly
         self.rule_problems: list = []
-        self.library = library or load_library(self.articles_dir, self.topics)
+        if library is None:
+            stored = parsed_articles.read(self.index_dir)
+            library = load_library(self.articles_dir, self.topics, parsed=stored)
+            parsed_articles.write(self.index_dir, library, stored)
+        self.library = library
         self._searcher: Searcher | None = None
         self._phrases: tuple[Library, SoftwareEvidence] | None = None  # built on first use, again after a reload
         self._opened: OpenBuild | None = None
@@ -91,7 +96,9 @@ class KnowledgeBase:
             except RuleError as exc:
                 log.error("rules not reloaded, the last good rules keep serving:\n%s", exc)
                 self.rule_problems = exc.problems
-            self.library = load_library(self.articles_dir, self.topics, previous=self.library)
+            previous = self.library
+            self.library = load_library(self.articles_dir, self.topics, previous=previous)
+            parsed_articles.write(self.index_dir, self.library, {a.path: a for a in previous.articles.values()})
             self._searcher = None
         return self.rule_problems + self.library.problems
 

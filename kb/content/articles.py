@@ -257,18 +257,22 @@ class Library:
         return found
 
 
-def load_library(articles_dir: str | Path, topics: set[str], previous: Library | None = None) -> Library:
-    """Load every article under `articles_dir`; `topics` are the allowed `software` values."""
+def load_library(articles_dir: str | Path, topics: set[str], previous: Library | None = None,
+                 parsed: dict[str, Article] | None = None) -> Library:
+    """Load every article under `articles_dir`; `topics` are the allowed `software` values. An unchanged file's
+    article is taken from `previous` (the library this one replaces, whose articles also stand in for files broken
+    since) or from `parsed` (articles by path that another process parsed, kb.content.parsed)."""
     root = Path(articles_dir)
     lib = Library()
     old_by_path = {a.path: a for a in previous.articles.values()} if previous else {}
+    known = {**(parsed or {}), **old_by_path}
     for path in sorted(root.rglob("*.md")):
         if path.name.lower() == "readme.md":
             continue
         rel = str(path)
         try:
             text = path.read_text(encoding="utf-8")
-            same = old_by_path.get(rel)
+            same = known.get(rel)
             if same is not None and same.digest == _digest(text):  # unchanged: parsing and rendering give the same
                 article, problems = same, []
             else:
