@@ -165,7 +165,8 @@ class Searcher:
         self.known_words = known_words
         self.no_semantic = _why_no_semantic(opened, embedder)
         self.table = PassageTable(opened.passages, library)
-        self._query_vector = lru_cache(maxsize=QUERY_VECTORS)(embedder.embed_query) if embedder else None
+        # public for the benchmarks, which clear it (`.cache_clear()`) so that every mode pays for its embeddings
+        self.query_vector = lru_cache(maxsize=QUERY_VECTORS)(embedder.embed_query) if embedder else None
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
@@ -217,7 +218,7 @@ class Searcher:
             text = self.bridge.render(query)
         if not text:
             return {}
-        scores = np.asarray(self.ix.vectors @ self._query_vector(text))
+        scores = np.asarray(self.ix.vectors @ self.query_vector(text))
         keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, foreign_ok, software, category)
         for key, lang_, row in quoted:  # the best section in each language, shown when keyword search has no snippet
             snippets.setdefault((key, "passage", lang_), row.get("quote", row["text"]))
