@@ -89,11 +89,18 @@ class Intake:
                     and case.software not in e.not_software), None)
         case.environment = env and env.id
         case.work = [w.id for w in self.work.found(norm)]
-        case.activity = self._activity(text, norm)
+        found = self._activities(text, norm)
+        case.activity = found[0] if found else self.book.lexicon.default_activity
         if case.software and (case.activity in self.book.lexicon.code_activities or env and env.drops_software):
             # the catalog tool is only the subject of their code, or the client they use is what fails
             case.mentions.append(case.software)
             case.software, case.software_status = None, "none"
+        if case.activity == self.problem and case.software_status == "none":
+            # A failure of no software while excluded work is named ("the machine room lost cooling", "迁移后网站打不开")
+            # is a failure of that work: the catalog exception (a catalog tool failing during a migration is that
+            # tool's failure, guide §3.2) needs a catalog tool.
+            excluded = {a for row in self.book.onsite.excludes for a in row.activities}
+            case.activity = next((a for a in found if a in excluded), case.activity)
         order = list(self.book.severities)
         severities = {e.id for e in self.severities.found(norm)
                       if e.only_with_activity is None or case.activity in e.only_with_activity}
@@ -168,11 +175,12 @@ class Intake:
         os_id = systems.pop()
         return [row for g in self.generic.found(norm) if (row := g.rows.get(os_id))][:1]
 
-    def _activity(self, text: str, norm: str) -> str:
+    def _activities(self, text: str, norm: str) -> list[str]:
+        """The activities the text shows, in precedence order (the lexicon's)."""
         found = [e.id for e in self.activities.found(norm)] + [a for a, p in self.patterns if p.search(text)]
         if self.error_code and self.error_code.search(normalize(text, fold_case=False)):
             found.append(self.problem)  # "报 403", "returns AuthFailure": a problem is being reported
-        return next((e.id for e in self.activities.entries if e.id in found), self.book.lexicon.default_activity)
+        return list(dict.fromkeys(e.id for e in self.activities.entries if e.id in found))
 
     def _severity_from_fault_level(self, case: Case) -> None:
         """A fault level given without a severity implies one: the reverse of onsite.yaml fault_level_by_severity."""
