@@ -52,6 +52,7 @@ class Intake:
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
+        self.generic_off = [TermMatcher((t, True) for t in g.turned_off) for g in lex.generic_software]
         self.activities = Vocabulary(lex.activities, negations)
         self.severities = Vocabulary(lex.severities, negations)
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
@@ -134,9 +135,9 @@ class Intake:
     def _software(self, case: Case, norm: str) -> list[str]:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
-        keys = ([value for kind, value in labels if kind == "catalog"] or self._generic(norm)
-                or [value for kind, value in labels if kind == "port"])
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
+        keys = ([value for kind, value in labels if kind == "catalog"] or self._generic(norm, bool(others))
+                or [value for kind, value in labels if kind == "port"])
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
         if cloud:
@@ -167,13 +168,15 @@ class Intake:
             case.notes.append(msg("client_tool", name=clients[0]))
         return clients
 
-    def _generic(self, norm: str) -> list[str]:
-        """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one."""
+    def _generic(self, norm: str, others: bool) -> list[str]:
+        """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one; none when it
+        is said to be off already and other software is named ("容器访问不了，防火墙已经关闭了": the container fails)."""
         systems = set(self.server_os.labels(norm)) | set(self.os.labels(norm))
         if len(systems) != 1:
             return []
         os_id = systems.pop()
-        return [row for g in self.generic.found(norm) if (row := g.rows.get(os_id))][:1]
+        return [row for i, g in enumerate(self.generic.entries) if g in self.generic.found(norm)
+                and (row := g.rows.get(os_id)) and not (others and self.generic_off[i].find(norm))][:1]
 
     def _activities(self, text: str, norm: str) -> list[str]:
         """The activities the text shows, in precedence order (the lexicon's)."""

@@ -544,6 +544,7 @@ class GenericSoftware(Entry):
     """A word for a kind of catalog software (防火墙) whose row depends on the OS (`rows`: os id → catalog key)."""
 
     rows: dict[Id, Id]
+    turned_off: list[Term] = []  # it is said to be turned off already: not what fails when other software is named
 
 
 class EvidencePattern(Part):
