@@ -89,8 +89,9 @@ class Intake:
                     and (not e.only_software or case.software in e.only_software)
                     and case.software not in e.not_software), None)
         case.environment = env and env.id
-        case.work = [w.id for w in self.work.found(norm)]
-        found = self._activities(text, norm)
+        works = self.work.found(norm)
+        case.work = [w.id for w in works]
+        found = self._activities(text, norm, problem=any(w.reports_problem for w in works))
         case.activity = found[0] if found else self.book.lexicon.default_activity
         if case.software and (case.activity in self.book.lexicon.code_activities or env and env.drops_software):
             # the catalog tool is only the subject of their code, or the client they use is what fails
@@ -144,14 +145,15 @@ class Intake:
             # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
             others = [o for o in others if not o.language]
         named_products = {label[0] for label in self.products.labels(norm)}
-        for other in others:
-            # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla.
-            if other.variant_of in keys and other.variant_of not in named_products:
-                keys.remove(other.variant_of)
         for key in list(keys):
             for overridden in self.book.catalog[key].overrides:
                 if overridden in keys and overridden != key:
                     keys.remove(overridden)
+        for other in others:
+            # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla; the
+            # more specific row goes first ("scp through lshell: /usr/bin/ssh: Permission denied" is not about sshd).
+            if other.variant_of in keys and other.variant_of not in named_products:
+                keys.remove(other.variant_of)
         case.mentions = [o.name for o in others] + cloud + clients + keys[1:]
         if keys:
             case.software, case.software_status = keys[0], "catalog"
@@ -178,10 +180,11 @@ class Intake:
         return [row for i, g in enumerate(self.generic.entries) if g in self.generic.found(norm)
                 and (row := g.rows.get(os_id)) and not (others and self.generic_off[i].find(norm))][:1]
 
-    def _activities(self, text: str, norm: str) -> list[str]:
-        """The activities the text shows, in precedence order (the lexicon's)."""
+    def _activities(self, text: str, norm: str, problem: bool = False) -> list[str]:
+        """The activities the text shows, in precedence order (the lexicon's); `problem`: the work asked for reports
+        a problem (lexicon work_kinds `reports_problem`)."""
         found = [e.id for e in self.activities.found(norm)] + [a for a, p in self.patterns if p.search(text)]
-        if self.error_code and self.error_code.search(normalize(text, fold_case=False)):
+        if problem or self.error_code and self.error_code.search(normalize(text, fold_case=False)):
             found.append(self.problem)  # "报 403", "returns AuthFailure": a problem is being reported
         return list(dict.fromkeys(e.id for e in self.activities.entries if e.id in found))
 

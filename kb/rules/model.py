@@ -540,6 +540,13 @@ class Environment(Labelled):
     drops_software: bool = False  # the catalog tool named is not what is asked about (a client's own problem)
 
 
+class WorkKind(Labelled):
+    """A kind of work asked for, whatever the activity. `reports_problem`: asking for it says something went wrong
+    (data that was deleted is a loss being reported, however the question is put)."""
+
+    reports_problem: bool = False
+
+
 class GenericSoftware(Entry):
     """A word for a kind of catalog software (防火墙) whose row depends on the OS (`rows`: os id → catalog key)."""
 
@@ -612,7 +619,7 @@ class Lexicon(Part):
     environments: list[Environment] = []
     generic_software: list[GenericSoftware] = []
     # Kinds of work asked for that decide scope whatever the activity (doing it for the customer, deleted data).
-    work_kinds: list[Labelled] = []
+    work_kinds: list[WorkKind] = []
     # Activities about some software: a case of one that names none asks which software it is.
     software_activities: list[Id] = ["troubleshoot", "configure", "install"]
 
