@@ -52,6 +52,13 @@ class Intake:
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
+        # One-word catalog names long enough to be told from other words with a letter more or less, by length.
+        self.known = {normalize(t) for t in self.software.terms() + self.generic.terms.terms()}
+        self.spellings: dict[int, list[tuple[str, str]]] = {}
+        for row in book.catalog.values():
+            for alias in dict.fromkeys(normalize(a) for a in row.aliases + [row.key]):
+                if _WORD.fullmatch(alias) and len(alias) >= MIN_MISSPELT:
+                    self.spellings.setdefault(len(alias), []).append((alias, row.key))
         self.generic_off = [TermMatcher((t, True) for t in g.turned_off) for g in lex.generic_software]
         self.activities = Vocabulary(lex.activities, negations)
         self.severities = Vocabulary(lex.severities, negations)
@@ -137,8 +144,8 @@ class Intake:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
-        keys = ([value for kind, value in labels if kind == "catalog"] or self._generic(norm, bool(others))
-                or [value for kind, value in labels if kind == "port"])
+        keys = ([value for kind, value in labels if kind == "catalog"] or self._misspelt(case, norm)
+                or self._generic(norm, bool(others)) or [value for kind, value in labels if kind == "port"])
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
         if cloud:
@@ -169,6 +176,18 @@ class Intake:
         elif clients:
             case.notes.append(msg("client_tool", name=clients[0]))
         return clients
+
+    def _misspelt(self, case: Case, norm: str) -> list[str]:
+        """The catalog row of a one-word name written with a letter more or less (vsftp, iptable, firewald), when the
+        word is no term of the lexicon itself (firewall is the generic word, rsync a name of its own)."""
+        for word in dict.fromkeys(_WORD.findall(norm)):
+            if word in self.known:
+                continue
+            for alias, key in self.spellings.get(len(word) - 1, []) + self.spellings.get(len(word) + 1, []):
+                if _one_letter_apart(word, alias):
+                    case.notes.append(msg("software_misspelt", word=word, name=self.book.catalog[key].name))
+                    return [key]
+        return []
 
     def _generic(self, norm: str, others: bool) -> list[str]:
         """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one; none when it
@@ -244,6 +263,20 @@ class Intake:
             case.notes.append(msg("software_unknown"))
         if case.plan is None:
             case.notes.append(msg("plan_unknown"))
+
+
+_WORD = re.compile(r"(?<![a-z0-9_.-])[a-z][a-z0-9_]{4,}(?![a-z0-9_])")
+MIN_MISSPELT = 6  # a name this long with a letter more or less is still that name (vsftp, iptable); rsync is not async
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Whether one letter inserted into the shorter of two words, after its first, makes the longer (a word that
+    lacks the first letter is another word: shell is not xshell)."""
+    short, long_ = sorted((a, b), key=len)
+    if len(long_) - len(short) != 1:
+        return False
+    i = next((i for i, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return i > 0 and short[i:] == long_[i + 1:]
 
 
 def _flat(entries, label_key):
