@@ -42,13 +42,14 @@ class Intake:
         lex = book.lexicon
         negations = lex.negations
         # One matcher for every kind of software, so that the longest name wins across kinds
-        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client).
+        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client). Software
+        # named as absent ("没有快照", "without Docker", "不是 nginx") is not what the question is about.
         self.software = TermMatcher(
             [(a, ("catalog", row.key)) for row in book.catalog.values() for a in row.aliases + [row.key]]
             + [(a, ("port", row.key)) for row in book.catalog.values() for a in row.port_aliases]
             + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.uncatalogued_software) for t in s.terms]
             + [(t, ("cloud", p.name)) for p in lex.cloud_products for t in p.terms]
-            + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
+            + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms], negations)
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
@@ -73,7 +74,7 @@ class Intake:
         self.images = TermMatcher(_flat(lex.images, "id"))
         self.server_os = TermMatcher(_flat(lex.server_os, "id"))
         self.plans = TermMatcher((t, pid) for pid, p in book.plans.items() for t in (pid, p.name.zh, f"{p.name.en} plan"))
-        self.environments = Vocabulary(lex.environments)
+        self.environments = Vocabulary(lex.environments, negations)
         self.work = Vocabulary(lex.work_kinds, negations)
         self.patterns = [(p.activity, re.compile("|".join(f"(?:{x})" for x in p.patterns), re.MULTILINE))
                          for p in lex.activity_patterns]
