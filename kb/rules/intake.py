@@ -100,7 +100,9 @@ class Intake:
         works = self.work.found(norm)
         case.work = [w.id for w in works]
         found = self._activities(text, norm, problem=any(w.reports_problem for w in works))
-        case.activity = found[0] if found else self.book.lexicon.default_activity
+        lex = self.book.lexicon
+        unasked = lex.software_default_activity if case.software_status != "none" else None
+        case.activity = found[0] if found else unasked or lex.default_activity
         if case.software and (case.activity in self.book.lexicon.code_activities or env and env.drops_software):
             # the catalog tool is only the subject of their code, or the client they use is what fails
             case.mentions.append(case.software)

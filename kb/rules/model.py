@@ -598,6 +598,7 @@ class Lexicon(Part):
     negations: list[Term] = []
     activities: list[Labelled] = []
     default_activity: Id = "consult"
+    software_default_activity: Id | None = None  # the activity of a case about some software with no activity word
     code_activities: list[Id] = []
     problem_activity: Id | None = None
     error_codes: ErrorCodes | None = None
