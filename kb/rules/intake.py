@@ -151,6 +151,9 @@ class Intake:
                 or self._generic(norm, bool(others)) or [value for kind, value in labels if kind == "port"])
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
+        if not keys and not others:
+            # "FileZilla 报连接超时": the client speaks the protocol of a catalog row, and no other server is named
+            keys = [row for c in self.book.lexicon.client_tools if c.name in clients and (row := c.row)][:1]
         if cloud:
             # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
             others = [o for o in others if not o.language]

@@ -521,6 +521,12 @@ class NamedTerms(Entry):
     name: NonEmpty
 
 
+class ClientTool(NamedTerms):
+    """A client program; `row`: the catalog row of the one protocol it speaks, when the text names no software."""
+
+    row: Id | None = None
+
+
 class OtherSoftware(NamedTerms):
     """Third-party software outside the catalog; `variant_of` a catalog row of the same kind, `language` a language."""
 
@@ -614,7 +620,7 @@ class Lexicon(Part):
     server_os: list[Labelled] = []
     images: list[Labelled] = []
     install_methods: list[Labelled] = []
-    client_tools: list[NamedTerms] = []
+    client_tools: list[ClientTool] = []
     uncatalogued_software: list[OtherSoftware] = []
     cloud_products: list[NamedTerms] = []
     environments: list[Environment] = []
