@@ -53,6 +53,7 @@ class Intake:
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
+        self.called_by_code = {p.name for p in lex.cloud_products if p.called_by_code}
         # One-word catalog names long enough to be told from other words with a letter more or less, by length.
         self.known = {normalize(t) for t in self.software.terms() + self.generic.terms.terms()}
         self.spellings: dict[int, list[tuple[str, str]]] = {}
@@ -107,6 +108,9 @@ class Intake:
             # the catalog tool is only the subject of their code, or the client they use is what fails
             case.mentions.append(case.software)
             case.software, case.software_status = None, "none"
+            cloud = [m for m in case.mentions if m in self.called_by_code]
+            if cloud:  # their code calls the provider's SDK or API as well (guide §3.3: partial)
+                case.software_status, case.product = "cloud_product", cloud[0]
         if case.activity == self.problem and case.software_status == "none":
             # A failure of no software while excluded work is named ("the machine room lost cooling", "迁移后网站打不开")
             # is a failure of that work: the catalog exception (a catalog tool failing during a migration is that

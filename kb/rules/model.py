@@ -527,6 +527,13 @@ class ClientTool(NamedTerms):
     row: Id | None = None
 
 
+class CloudProduct(NamedTerms):
+    """One of the provider's products; `called_by_code`: what the customer's code calls (the API and SDKs), so that
+    code naming it is about the product as well as about the code (guide §3.3: partial)."""
+
+    called_by_code: bool = False
+
+
 class OtherSoftware(NamedTerms):
     """Third-party software outside the catalog; `variant_of` a catalog row of the same kind, `language` a language."""
 
@@ -622,7 +629,7 @@ class Lexicon(Part):
     install_methods: list[Labelled] = []
     client_tools: list[ClientTool] = []
     uncatalogued_software: list[OtherSoftware] = []
-    cloud_products: list[NamedTerms] = []
+    cloud_products: list[CloudProduct] = []
     environments: list[Environment] = []
     generic_software: list[GenericSoftware] = []
     # Kinds of work asked for that decide scope whatever the activity (doing it for the customer, deleted data).
