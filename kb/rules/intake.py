@@ -151,13 +151,12 @@ class Intake:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
-        keys = ([value for kind, value in labels if kind == "catalog"] or self._misspelt(case, norm)
-                or self._generic(norm, bool(others)) or [value for kind, value in labels if kind == "port"])
         cloud = [value for kind, value in labels if kind == "cloud"]
         clients = [value for kind, value in labels if kind == "client"]
-        if not keys and not others:
-            # "FileZilla 报连接超时": the client speaks the protocol of a catalog row, and no other server is named
-            keys = [row for c in self.book.lexicon.client_tools if c.name in clients and (row := c.row)][:1]
+        # "FileZilla 报连接超时": a client speaks the protocol of a catalog row, when no other server is named
+        spoken = [] if others else [row for c in self.book.lexicon.client_tools if c.name in clients and (row := c.row)]
+        keys = ([value for kind, value in labels if kind == "catalog"] or self._misspelt(case, norm) or spoken[:1]
+                or self._generic(norm, bool(others)) or [value for kind, value in labels if kind == "port"])
         if cloud:
             # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
             others = [o for o in others if not o.language]
