@@ -42,14 +42,16 @@ class Intake:
         lex = book.lexicon
         negations = lex.negations
         # One matcher for every kind of software, so that the longest name wins across kinds
-        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client). Software
-        # named as absent ("没有快照", "without Docker", "不是 nginx") is not what the question is about.
+        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client). A product
+        # of the provider's named as absent ("没有快照", "no snapshot") is not what the question is about; a negated
+        # tool is what fails ("can not ssh", "没 ssh 上去"), so the software matcher has no negations.
         self.software = TermMatcher(
             [(a, ("catalog", row.key)) for row in book.catalog.values() for a in row.aliases + [row.key]]
             + [(a, ("port", row.key)) for row in book.catalog.values() for a in row.port_aliases]
             + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.uncatalogued_software) for t in s.terms]
             + [(t, ("cloud", p.name)) for p in lex.cloud_products for t in p.terms]
-            + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms], negations)
+            + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
+        self.cloud_present = TermMatcher(((t, p.name) for p in lex.cloud_products for t in p.terms), negations)
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
@@ -151,7 +153,8 @@ class Intake:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
-        cloud = [value for kind, value in labels if kind == "cloud"]
+        present = set(self.cloud_present.labels(norm))
+        cloud = [value for kind, value in labels if kind == "cloud" and value in present]
         clients = [value for kind, value in labels if kind == "client"]
         # "FileZilla 报连接超时": a client speaks the protocol of a catalog row, when no other server is named
         spoken = [] if others else [row for c in self.book.lexicon.client_tools if c.name in clients and (row := c.row)]
