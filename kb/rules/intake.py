@@ -209,7 +209,7 @@ class Intake:
             return []
         os_id = systems.pop()
         return [row for i, g in enumerate(self.generic.entries) if g in self.generic.found(norm)
-                and (row := g.rows.get(os_id)) and not (others and self.generic_off[i].find(norm))][:1]
+                and (row := g.rows.get(os_id)) and not (others and (g.alone or self.generic_off[i].find(norm)))][:1]
 
     def _activities(self, text: str, norm: str, problem: bool = False) -> list[str]:
         """The activities the text shows, in precedence order (the lexicon's); `problem`: the work asked for reports

@@ -565,6 +565,7 @@ class GenericSoftware(Entry):
 
     rows: dict[Id, Id]
     turned_off: list[Term] = []  # it is said to be turned off already: not what fails when other software is named
+    alone: bool = False  # picks its row only when no other software is named ("MySQL 远程登录" is MySQL's)
 
 
 class EvidencePattern(Part):
