@@ -370,20 +370,23 @@ def eval_command(ctx, queries, minimums, as_json):
 @cli.command("eval-real")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
 @click.option("--split", type=click.Choice(["tune", "holdout"]), help="Only the items of this split.")
+@click.option("--fold", type=click.Choice(["A", "B"]), help="Only this half of the tune split (sha1(id) even: A, odd: B).")
 @click.option("--min", "minimums", multiple=True, metavar="GROUP:METRIC=VALUE",
               help="Fail below this (above, for `unknown`), e.g. split:tune:scope=0.9 or split:tune:lang:zh:unknown=0.05.")
 @click.option("--no-kinds", is_flag=True, help="Leave the per-kind lines out of the table.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report, with every miss, as JSON.")
 @click.pass_context
-def eval_real_command(ctx, files, split, minimums, no_kinds, as_json):
+def eval_real_command(ctx, files, split, fold, minimums, no_kinds, as_json):
     """Measure the assistant on labelled real questions (docs/labelling-guide.md): scope, recall of out, software,
     unknown rate and the channels of failure reports, per split, language and kind."""
     from kb.evaluation import check_real_thresholds
     from kb.evaluation import evaluate_real
+    from kb.evaluation import fold_of
     from kb.evaluation import format_real
     from kb.evaluation import load_real
 
-    items = [i for i in load_real(files) if split in (None, i["split"])]
+    items = [i for i in load_real(files) if split in (None, i["split"])
+             and (fold is None or i["split"] == "tune" and fold_of(i) == fold)]
     report = evaluate_real(_knowledge(ctx), items)
     click.echo(_dump(report) if as_json else format_real(report, kinds=not no_kinds))
     failures = check_real_thresholds(report, dict(_threshold(m) for m in minimums))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -113,6 +114,12 @@ SPLITS = ("tune", "holdout")
 REAL_METRICS = ("scope", "scope_s4", "out_recall", "software", "activity", "unknown", "failure_channels", "channel")
 # The channels every failure report is offered (工单/在线支持 「主要解决技术排障类问题」), as the labels name them.
 FAILURE_CHANNELS = ("ticket", "online")
+
+
+def fold_of(item: dict) -> str:
+    """Which half of the tune split an item is in, A or B, by the last hex digit of sha1(id), even or odd: a second
+    hash, so that a fix studied on the misses of one half is checked on the other before it is kept."""
+    return "A" if int(hashlib.sha1(item["id"].encode()).hexdigest()[-1], 16) % 2 == 0 else "B"
 
 
 def load_real(paths) -> list[dict]:

@@ -341,6 +341,9 @@ def _check_lexicon(check: _Checker, book: RuleBook) -> None:
             if other.variant_of:
                 check.need("lexicon", ["uncatalogued_software", i, "variant_of"], other.variant_of, book.catalog,
                            "catalog key", index)
+        for i, client in enumerate(doc.client_tools):
+            if client.row:
+                check.need("lexicon", ["client_tools", i, "row"], client.row, book.catalog, "catalog key", index)
         for i, sev in enumerate(doc.severities):
             check.need("lexicon", ["severities", i, "id"], sev.id, book.severities, "severity", index)
         systems = {o.id for o in book.lexicon.os}

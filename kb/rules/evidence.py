@@ -21,7 +21,8 @@ _VARYING = re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b|\b0x[0-9a-f]+\b|\b\
 _TOKEN = re.compile(r"[a-z][a-z0-9_'-]*|\d+|[\u3400-\u9fff]")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 MIN_WEIGHT = 3.0  # three words of a message in a row (a CJK character weighs less than a word)
-MIN_SHARE = 0.6  # and most of the phrase
+MIN_SHARE = 0.6  # and most of the phrase,
+DISTINCT_WEIGHT = 4.0  # or four words of it in a row, when only one software's articles say them
 CJK_WEIGHT = 0.4
 
 
@@ -90,14 +91,14 @@ class SoftwareEvidence:
             article, phrase, toks = self.phrases[i]
             key = tuple(toks)
             shared = _weight(t for t in toks if t in vocabulary)  # no run of the phrase can weigh more
-            if shared < MIN_WEIGHT or shared < MIN_SHARE * _weight(toks):
+            if not _enough(shared, toks):
                 continue
             if key not in runs:
                 m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
                 run = toks[m.a:m.a + m.size]
                 runs[key] = (run, _weight(run))
             run, weight = runs[key]
-            if weight < MIN_WEIGHT or weight < MIN_SHARE * _weight(toks):
+            if not _enough(weight, toks):
                 continue
             if weight > getattr(best.get(article.software), "weight", 0) and self._owned(article.software, " ".join(run), weight):
                 best[article.software] = Evidence(article.software, article.id, article.title, phrase, weight)
@@ -105,6 +106,13 @@ class SoftwareEvidence:
         if not ranked or (len(ranked) > 1 and ranked[1].weight >= ranked[0].weight):
             return None
         return ranked[0]
+
+
+def _enough(weight: float, phrase: list[str]) -> bool:
+    """Whether a run of this weight may show the phrase's software: most of the phrase, or a long run of a long
+    message ("Too many authentication failures" inside "Received disconnect from …: Too many authentication
+    failures"); `_owned` then checks that no other software's articles say it."""
+    return weight >= MIN_WEIGHT and (weight >= MIN_SHARE * _weight(phrase) or weight >= DISTINCT_WEIGHT)
 
 
 def _joined(phrases: list[str]) -> str:

@@ -42,16 +42,28 @@ class Intake:
         lex = book.lexicon
         negations = lex.negations
         # One matcher for every kind of software, so that the longest name wins across kinds
-        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client).
+        # (云数据库 MySQL is the provider's product, not MySQL; FileZilla Server is not the FileZilla client). A product
+        # of the provider's named as absent ("没有快照", "no snapshot") is not what the question is about; a negated
+        # tool is what fails ("can not ssh", "没 ssh 上去"), so the software matcher has no negations.
         self.software = TermMatcher(
             [(a, ("catalog", row.key)) for row in book.catalog.values() for a in row.aliases + [row.key]]
             + [(a, ("port", row.key)) for row in book.catalog.values() for a in row.port_aliases]
             + [(t, ("uncatalogued", i)) for i, s in enumerate(lex.uncatalogued_software) for t in s.terms]
             + [(t, ("cloud", p.name)) for p in lex.cloud_products for t in p.terms]
             + [(t, ("client", c.name)) for c in lex.client_tools for t in c.terms])
+        self.cloud_present = TermMatcher(((t, p.name) for p in lex.cloud_products for t in p.terms), negations)
         self.products = TermMatcher(
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
+        self.called_by_code = {p.name for p in lex.cloud_products if p.called_by_code}
+        # One-word catalog names long enough to be told from other words with a letter more or less, by length.
+        self.known = {normalize(t) for t in self.software.terms() + self.generic.terms.terms()}
+        self.spellings: dict[int, list[tuple[str, str]]] = {}
+        for row in book.catalog.values():
+            for alias in dict.fromkeys(normalize(a) for a in row.aliases + [row.key]):
+                if _WORD.fullmatch(alias) and len(alias) >= MIN_MISSPELT:
+                    self.spellings.setdefault(len(alias), []).append((alias, row.key))
+        self.generic_off = [TermMatcher((t, True) for t in g.turned_off) for g in lex.generic_software]
         self.activities = Vocabulary(lex.activities, negations)
         self.severities = Vocabulary(lex.severities, negations)
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
@@ -65,7 +77,7 @@ class Intake:
         self.images = TermMatcher(_flat(lex.images, "id"))
         self.server_os = TermMatcher(_flat(lex.server_os, "id"))
         self.plans = TermMatcher((t, pid) for pid, p in book.plans.items() for t in (pid, p.name.zh, f"{p.name.en} plan"))
-        self.environments = Vocabulary(lex.environments)
+        self.environments = Vocabulary(lex.environments, negations)
         self.work = Vocabulary(lex.work_kinds, negations)
         self.patterns = [(p.activity, re.compile("|".join(f"(?:{x})" for x in p.patterns), re.MULTILINE))
                          for p in lex.activity_patterns]
@@ -88,12 +100,25 @@ class Intake:
                     and (not e.only_software or case.software in e.only_software)
                     and case.software not in e.not_software), None)
         case.environment = env and env.id
-        case.work = [w.id for w in self.work.found(norm)]
-        case.activity = self._activity(text, norm)
+        works = self.work.found(norm)
+        case.work = [w.id for w in works]
+        found = self._activities(text, norm, problem=any(w.reports_problem for w in works))
+        lex = self.book.lexicon
+        unasked = lex.software_default_activity if case.software_status != "none" else None
+        case.activity = found[0] if found else unasked or lex.default_activity
         if case.software and (case.activity in self.book.lexicon.code_activities or env and env.drops_software):
             # the catalog tool is only the subject of their code, or the client they use is what fails
             case.mentions.append(case.software)
             case.software, case.software_status = None, "none"
+            cloud = [m for m in case.mentions if m in self.called_by_code]
+            if cloud:  # their code calls the provider's SDK or API as well (guide §3.3: partial)
+                case.software_status, case.product = "cloud_product", cloud[0]
+        if case.activity == self.problem and case.software_status == "none":
+            # A failure of no software while excluded work is named ("the machine room lost cooling", "迁移后网站打不开")
+            # is a failure of that work: the catalog exception (a catalog tool failing during a migration is that
+            # tool's failure, guide §3.2) needs a catalog tool.
+            excluded = {a for row in self.book.onsite.excludes for a in row.activities}
+            case.activity = next((a for a in found if a in excluded), case.activity)
         order = list(self.book.severities)
         severities = {e.id for e in self.severities.found(norm)
                       if e.only_with_activity is None or case.activity in e.only_with_activity}
@@ -127,23 +152,27 @@ class Intake:
     def _software(self, case: Case, norm: str) -> list[str]:
         """Set the case's software (catalog row, other software or product); return the client programs named."""
         labels = self.software.labels(norm)
-        keys = ([value for kind, value in labels if kind == "catalog"] or self._generic(norm)
-                or [value for kind, value in labels if kind == "port"])
         others = [self.book.lexicon.uncatalogued_software[i] for kind, i in labels if kind == "uncatalogued"]
-        cloud = [value for kind, value in labels if kind == "cloud"]
+        present = set(self.cloud_present.labels(norm))
+        cloud = [value for kind, value in labels if kind == "cloud" and value in present]
         clients = [value for kind, value in labels if kind == "client"]
+        # "FileZilla 报连接超时": a client speaks the protocol of a catalog row, when no other server is named
+        spoken = [] if others else [row for c in self.book.lexicon.client_tools if c.name in clients and (row := c.row)]
+        keys = ([value for kind, value in labels if kind == "catalog"] or self._misspelt(case, norm) or spoken[:1]
+                or self._generic(norm, bool(others)) or [value for kind, value in labels if kind == "port"])
         if cloud:
             # "Python SDK 调用报错" is about the provider's SDK: a programming language is only the tool.
             others = [o for o in others if not o.language]
         named_products = {label[0] for label in self.products.labels(norm)}
-        for other in others:
-            # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla.
-            if other.variant_of in keys and other.variant_of not in named_products:
-                keys.remove(other.variant_of)
         for key in list(keys):
             for overridden in self.book.catalog[key].overrides:
                 if overridden in keys and overridden != key:
                     keys.remove(overridden)
+        for other in others:
+            # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla; the
+            # more specific row goes first ("scp through lshell: /usr/bin/ssh: Permission denied" is not about sshd).
+            if other.variant_of in keys and other.variant_of not in named_products:
+                keys.remove(other.variant_of)
         case.mentions = [o.name for o in others] + cloud + clients + keys[1:]
         if keys:
             case.software, case.software_status = keys[0], "catalog"
@@ -160,19 +189,35 @@ class Intake:
             case.notes.append(msg("client_tool", name=clients[0]))
         return clients
 
-    def _generic(self, norm: str) -> list[str]:
-        """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one."""
+    def _misspelt(self, case: Case, norm: str) -> list[str]:
+        """The catalog row of a one-word name written with a letter more or less (vsftp, iptable, firewald), when the
+        word is no term of the lexicon itself (firewall is the generic word, rsync a name of its own)."""
+        for word in dict.fromkeys(_WORD.findall(norm)):
+            if word in self.known:
+                continue
+            for alias, key in self.spellings.get(len(word) - 1, []) + self.spellings.get(len(word) + 1, []):
+                if _one_letter_apart(word, alias):
+                    case.notes.append(msg("software_misspelt", word=word, name=self.book.catalog[key].name))
+                    return [key]
+        return []
+
+    def _generic(self, norm: str, others: bool) -> list[str]:
+        """The catalog row a generic word (防火墙) names on the one OS the text names, if it names one; none when it
+        is said to be off already and other software is named ("容器访问不了，防火墙已经关闭了": the container fails)."""
         systems = set(self.server_os.labels(norm)) | set(self.os.labels(norm))
         if len(systems) != 1:
             return []
         os_id = systems.pop()
-        return [row for g in self.generic.found(norm) if (row := g.rows.get(os_id))][:1]
+        return [row for i, g in enumerate(self.generic.entries) if g in self.generic.found(norm)
+                and (row := g.rows.get(os_id)) and not (others and (g.alone or self.generic_off[i].find(norm)))][:1]
 
-    def _activity(self, text: str, norm: str) -> str:
+    def _activities(self, text: str, norm: str, problem: bool = False) -> list[str]:
+        """The activities the text shows, in precedence order (the lexicon's); `problem`: the work asked for reports
+        a problem (lexicon work_kinds `reports_problem`)."""
         found = [e.id for e in self.activities.found(norm)] + [a for a, p in self.patterns if p.search(text)]
-        if self.error_code and self.error_code.search(normalize(text, fold_case=False)):
+        if problem or self.error_code and self.error_code.search(normalize(text, fold_case=False)):
             found.append(self.problem)  # "报 403", "returns AuthFailure": a problem is being reported
-        return next((e.id for e in self.activities.entries if e.id in found), self.book.lexicon.default_activity)
+        return list(dict.fromkeys(e.id for e in self.activities.entries if e.id in found))
 
     def _severity_from_fault_level(self, case: Case) -> None:
         """A fault level given without a severity implies one: the reverse of onsite.yaml fault_level_by_severity."""
@@ -230,6 +275,20 @@ class Intake:
             case.notes.append(msg("software_unknown"))
         if case.plan is None:
             case.notes.append(msg("plan_unknown"))
+
+
+_WORD = re.compile(r"(?<![a-z0-9_.-])[a-z][a-z0-9_]{4,}(?![a-z0-9_])")
+MIN_MISSPELT = 6  # a name this long with a letter more or less is still that name (vsftp, iptable); rsync is not async
+
+
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Whether one letter inserted into the shorter of two words, after its first, makes the longer (a word that
+    lacks the first letter is another word: shell is not xshell)."""
+    short, long_ = sorted((a, b), key=len)
+    if len(long_) - len(short) != 1:
+        return False
+    i = next((i for i, (x, y) in enumerate(zip(short, long_, strict=False)) if x != y), len(short))
+    return i > 0 and short[i:] == long_[i + 1:]
 
 
 def _flat(entries, label_key):

@@ -99,6 +99,10 @@ class TermMatcher:
         taken = [m for m in taken if not (self._negated and self._negated.search(text, 0, m.start))]
         return sorted(taken, key=lambda m: m.start)
 
+    def terms(self) -> list[str]:
+        """Every term, normalized."""
+        return [term for term, _label, _pattern, _word in self._entries]
+
     def labels(self, text: str) -> list:
         """The distinct labels found, in order of first appearance."""
         seen = []

@@ -521,6 +521,19 @@ class NamedTerms(Entry):
     name: NonEmpty
 
 
+class ClientTool(NamedTerms):
+    """A client program; `row`: the catalog row of the one protocol it speaks, when the text names no software."""
+
+    row: Id | None = None
+
+
+class CloudProduct(NamedTerms):
+    """One of the provider's products; `called_by_code`: what the customer's code calls (the API and SDKs), so that
+    code naming it is about the product as well as about the code (guide §3.3: partial)."""
+
+    called_by_code: bool = False
+
+
 class OtherSoftware(NamedTerms):
     """Third-party software outside the catalog; `variant_of` a catalog row of the same kind, `language` a language."""
 
@@ -540,10 +553,19 @@ class Environment(Labelled):
     drops_software: bool = False  # the catalog tool named is not what is asked about (a client's own problem)
 
 
+class WorkKind(Labelled):
+    """A kind of work asked for, whatever the activity. `reports_problem`: asking for it says something went wrong
+    (data that was deleted is a loss being reported, however the question is put)."""
+
+    reports_problem: bool = False
+
+
 class GenericSoftware(Entry):
     """A word for a kind of catalog software (防火墙) whose row depends on the OS (`rows`: os id → catalog key)."""
 
     rows: dict[Id, Id]
+    turned_off: list[Term] = []  # it is said to be turned off already: not what fails when other software is named
+    alone: bool = False  # picks its row only when no other software is named ("MySQL 远程登录" is MySQL's)
 
 
 class EvidencePattern(Part):
@@ -590,6 +612,7 @@ class Lexicon(Part):
     negations: list[Term] = []
     activities: list[Labelled] = []
     default_activity: Id = "consult"
+    software_default_activity: Id | None = None  # the activity of a case about some software with no activity word
     code_activities: list[Id] = []
     problem_activity: Id | None = None
     error_codes: ErrorCodes | None = None
@@ -605,13 +628,13 @@ class Lexicon(Part):
     server_os: list[Labelled] = []
     images: list[Labelled] = []
     install_methods: list[Labelled] = []
-    client_tools: list[NamedTerms] = []
+    client_tools: list[ClientTool] = []
     uncatalogued_software: list[OtherSoftware] = []
-    cloud_products: list[NamedTerms] = []
+    cloud_products: list[CloudProduct] = []
     environments: list[Environment] = []
     generic_software: list[GenericSoftware] = []
     # Kinds of work asked for that decide scope whatever the activity (doing it for the customer, deleted data).
-    work_kinds: list[Labelled] = []
+    work_kinds: list[WorkKind] = []
     # Activities about some software: a case of one that names none asks which software it is.
     software_activities: list[Id] = ["troubleshoot", "configure", "install"]
 

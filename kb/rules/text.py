@@ -24,7 +24,7 @@ MESSAGE_KEYS = (
     "fact_third_party", "fact_onsite_items", "item_frequency", "fact_onsite_overtime", "fact_onsite_deliverables",
     "report_months", "trace_response", "trace_accepted", "trace_channel", "trace_day", "trace_day_named",
     "day_workday", "day_weekend", "day_holiday", "day_adjusted_workday",
-    "ask_plan", "ask_software", "ask_os", "ask_version", "trace_software_evidence",
+    "ask_plan", "ask_software", "ask_os", "ask_version", "trace_software_evidence", "software_misspelt",
 )
 
 

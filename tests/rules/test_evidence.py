@@ -9,6 +9,7 @@ import pytest
 import yaml
 
 from kb.evaluation import load_queries
+from kb.rules.evidence import DISTINCT_WEIGHT
 from kb.rules.evidence import MIN_SHARE
 from kb.rules.evidence import MIN_WEIGHT
 from kb.rules.evidence import SoftwareEvidence
@@ -23,6 +24,9 @@ from tests.conftest import DATA
     ("Received message too long 1416128883", "sftp"),
     ("服务器上 subsystem request failed on channel 0", "sftp"),
     ("上传文件报 553 Could not create file.", "ftp"),
+    # four words in a row of a longer message, said by one software's articles only
+    ("Received disconnect: Too many authentication failures", "ssh"),
+    ("登录时提示 Too many authentication failures", "ssh"),
 ])
 def test_the_articles_symptoms_name_the_software(knowledge, question, software):
     decision = knowledge.ask(question, plan="S3")
@@ -65,7 +69,7 @@ def _old_find(evidence, text):
         m = SequenceMatcher(None, toks, words, autojunk=False).find_longest_match(0, len(toks), 0, len(words))
         run = toks[m.a:m.a + m.size]
         weight = _weight(run)
-        if weight < MIN_WEIGHT or weight < MIN_SHARE * _weight(toks):
+        if weight < MIN_WEIGHT or weight < MIN_SHARE * _weight(toks) and weight < DISTINCT_WEIGHT:
             continue
         if weight > best.get(article.software, (0,))[0] and owned(article.software, " ".join(run), weight):
             best[article.software] = (weight, article.id, phrase)

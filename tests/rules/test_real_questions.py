@@ -8,16 +8,18 @@ import pytest
 
 from kb.evaluation import check_real_thresholds
 from kb.evaluation import evaluate_real
+from kb.evaluation import fold_of
 from kb.evaluation import judge
 from kb.evaluation import load_real
 from tests.conftest import DATA
 
 REAL = sorted((DATA / "real").glob("*.yaml"))
 # A little under the measured tune figures (README, Evaluation): a drop below them is a regression to look at.
-# Round 3 added 84 unseen questions (49 of them to the tuning split), which the floor now includes.
-FLOOR = {"split:tune:scope": 0.85, "split:tune:scope_s4": 0.85, "split:tune:out_recall": 0.83,
-         "split:tune:software": 0.85, "split:tune:unknown": 0.025, "split:tune:failure_channels": 0.97,
-         "split:tune:lang:en:scope": 0.85, "split:tune:lang:zh:scope": 0.85}
+# Round 3 added 84 unseen questions (49 of them to the tuning split), which the floor now includes; round 4 raised it
+# to just under its figures (scope 0.889, S4 0.892, out recall 0.877, software 0.875, unknown 0.007, channels 1.000).
+FLOOR = {"split:tune:scope": 0.875, "split:tune:scope_s4": 0.875, "split:tune:out_recall": 0.86,
+         "split:tune:software": 0.86, "split:tune:unknown": 0.015, "split:tune:failure_channels": 0.98,
+         "split:tune:lang:en:scope": 0.86, "split:tune:lang:zh:scope": 0.885}
 
 
 @pytest.fixture(scope="module")
@@ -35,6 +37,14 @@ def test_every_item_is_split_by_the_hash_of_its_url():
     for item in load_real(REAL):
         digit = hashlib.sha1(item["source_url"].encode()).hexdigest()[-1]
         assert item["split"] == ("holdout" if digit in "012345" else "tune"), item["id"]
+
+
+def test_the_tune_split_is_halved_by_a_second_hash():
+    """`kb eval-real --fold A|B`: sha1(id) ends in an even hex digit for A (a fix is studied on one half's misses and
+    kept only when the other half holds)."""
+    assert fold_of({"id": "zh-198"}) == "A" and fold_of({"id": "en-001"}) == "B"  # sha1 ends in 0 and in 7
+    folds = [fold_of(i) for i in load_real(REAL) if i["split"] == "tune"]
+    assert abs(folds.count("A") - folds.count("B")) < len(folds) / 4
 
 
 def test_a_planless_question_is_compared_on_s3_and_on_s4(knowledge):
