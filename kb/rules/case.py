@@ -36,6 +36,7 @@ class Case:
     platform: int | None = None  # which of the catalog row's platforms the case is on, when intake could tell
     image: str | None = None  # provider | custom, when the text says
     activity: str = "consult"
+    during: str | None = None  # the excluded activity a failure of no software happened during (a migration)
     severity: str | None = None
     fault_level: int | None = None
     port_issue: bool = False

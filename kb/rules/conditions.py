@@ -96,9 +96,10 @@ def has_onsite(case, value, book) -> bool:
 
 @condition("onsite_activity_excluded")
 def onsite_activity_excluded(case, value, book) -> bool:
-    """The activity is (true) or is not (false) one the onsite service excludes (onsite.yaml)."""
+    """The activity, or the work a failure happened during, is (true) or is not (false) one the onsite service
+    excludes (onsite.yaml)."""
     excluded = {a for row in book.onsite.excludes for a in row.activities}
-    return (case.activity in excluded) is bool(value)
+    return (case.activity in excluded or case.during in excluded) is bool(value)
 
 
 @condition("environment_effect")

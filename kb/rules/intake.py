@@ -115,10 +115,11 @@ class Intake:
                 case.software_status, case.product = "cloud_product", cloud[0]
         if case.activity == self.problem and case.software_status == "none":
             # A failure of no software while excluded work is named ("the machine room lost cooling", "迁移后网站打不开")
-            # is a failure of that work: the catalog exception (a catalog tool failing during a migration is that
-            # tool's failure, guide §3.2) needs a catalog tool.
+            # happened during that work, which the exclusion then decides; it is still a reported failure, so it is
+            # still routed as troubleshooting (guide §6 precedence, §9). The catalog exception (a catalog tool failing
+            # during a migration is that tool's failure, guide §3.2) needs a catalog tool.
             excluded = {a for row in self.book.onsite.excludes for a in row.activities}
-            case.activity = next((a for a in found if a in excluded), case.activity)
+            case.during = next((a for a in found if a in excluded), None)
         order = list(self.book.severities)
         severities = {e.id for e in self.severities.found(norm)
                       if e.only_with_activity is None or case.activity in e.only_with_activity}
