@@ -5,7 +5,8 @@ different query of the labelled sets; wrk's Lua `done` hook prints requests per 
 errors (sockets, non-2xx). Rate limits are switched off: this measures the server, not the budgets (those are
 tested in tests/webapp/test_limits.py and bench/load_and_fault.py). Needs wrk (`apt-get install -y wrk`).
 
-    .venv/bin/python bench/http_load.py [--seconds 20] [--clients 10,50] [--embedder e5-small|minilm|none] [--workers 2]
+    .venv/bin/python bench/http_load.py [--seconds 20] [--clients 10,50] [--embedder e5-small|minilm|none]
+        [--workers 2] [--reuse INDEX_DIR]
 """
 
 from __future__ import annotations
@@ -103,9 +104,10 @@ def drive(base: str, kind: str, clients: int, seconds: int, items, folder: Path)
 
 
 def run(seconds: int, clients: list[int], endpoints: list[str], embedder: str = DEFAULT_EMBEDDER, workers: str = "2",
-        threads: str = "4", report=lambda line: None) -> list[dict]:
+        threads: str = "4", report=lambda line: None, reuse: Path | None = None) -> list[dict]:
     """Serve the shipped library with gunicorn and drive each endpoint with each number of clients; `report` gets
-    the header and each row as a Markdown table line as soon as it is measured."""
+    the header and each row as a Markdown table line as soon as it is measured. `reuse`: an index folder built
+    before with the same embedder, copied so that the build embeds only what changed since (minutes with e5)."""
     from kb.knowledge import KnowledgeBase
     from kb.search.registry import embedder as load_embedder
 
@@ -113,6 +115,8 @@ def run(seconds: int, clients: list[int], endpoints: list[str], embedder: str = 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         model = None if embedder == "none" else load_embedder(embedder)
+        if reuse:
+            shutil.copytree(reuse, folder / "index")
         KnowledgeBase(ROOT / "rules", ROOT / "articles", folder / "index", embedder=model).build_index()
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -143,11 +147,12 @@ def main() -> None:
     parser.add_argument("--embedder", default=DEFAULT_EMBEDDER, help="the site's embedder (none: keyword search only)")
     parser.add_argument("--workers", default="2")
     parser.add_argument("--threads", default="4")
+    parser.add_argument("--reuse", type=Path, help="an index folder built before with the same embedder (kb index)")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     run(args.seconds, [int(c) for c in args.clients.split(",")], args.endpoints.split(","), args.embedder, args.workers,
-        args.threads, report=lambda line: print(line, flush=True))
+        args.threads, report=lambda line: print(line, flush=True), reuse=args.reuse)
 
 
 if __name__ == "__main__":
