@@ -73,6 +73,7 @@ class TermMatcher:
                 continue
             if len(term) <= 2 and _CJK.search(term):
                 tok.add_word(term)  # so 容灾 in 做容灾方案 is a word of its own, as jieba would cut it anyway
+                _words_added[0] += 1
             # Every word of a term is literal in its pattern, so its longest word missing from the text rules the
             # term out at the cost of a substring test: most of a lexicon never reaches the regular expression.
             self._entries.append((term, label, term_pattern(term), max(term.split(), key=len)))
@@ -112,11 +113,21 @@ class TermMatcher:
         return seen
 
 
-def _boundaries(text: str) -> set[int]:
-    """Word edges from jieba's fine-grained (search) mode, so 代码 is found in 程序代码 but 不通 not in 普通."""
+def _boundaries(text: str) -> frozenset[int]:
+    """Word edges from jieba's fine-grained (search) mode, so 代码 is found in 程序代码 but 不通 not in 普通. Every
+    matcher of the intake asks for the same text's edges (about fifteen a question), so they are cut once; a word
+    added to the tokenizer since makes them cut again."""
+    return _cut_boundaries(text, _words_added[0])
+
+
+_words_added = [0]  # words TermMatchers added to the shared tokenizer: part of _cut_boundaries' key
+
+
+@lru_cache(maxsize=256)
+def _cut_boundaries(text: str, _words: int) -> frozenset[int]:
     bounds = {0, len(text)}
     for _word, start, end in _tokenizer().tokenize(text, mode="search"):
         bounds.update((start, end))
-    return bounds
+    return frozenset(bounds)
 
 

@@ -49,7 +49,7 @@ class _Fragment:
 def highlight(analyzer: Analyzer, text: str, terms: Iterable[str], top: int = 3) -> str:
     """Escaped `text` with the matched `terms` marked, in at most `top` fragments; "" when no term occurs."""
     terms = frozenset(terms)
-    if not text or not terms:
+    if not text or not terms or terms.isdisjoint(_words(analyzer, text)):  # most tried texts: no walk for them
         return ""
     tokens = (_Span(t, start, end, t in terms) for t, start, end in _tokens(analyzer, text))
     fragments = list(_fragments(_merge(tokens)))
@@ -63,6 +63,12 @@ def _tokens(analyzer: Analyzer, text: str) -> tuple[tuple[str, int, int], ...]:
     """A text's analysed tokens up to CHAR_LIMIT: analysing the body of an article is most of a snippet's cost, and
     the same articles come up again and again."""
     return tuple((t.text, t.start, t.end) for t in analyzer.tokens(text[:CHAR_LIMIT + SURROUND], stops=True))
+
+
+@lru_cache(maxsize=TOKEN_CACHE)
+def _words(analyzer: Analyzer, text: str) -> frozenset[str]:
+    """The distinct words of `_tokens`: a text none of the terms is in is skipped without walking its tokens."""
+    return frozenset(t for t, _start, _end in _tokens(analyzer, text))
 
 
 def article_snippet(analyzer: Analyzer, article, terms: Iterable[str]) -> str:

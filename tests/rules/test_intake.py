@@ -111,3 +111,16 @@ def test_a_term_is_found_across_white_space_and_the_word_test_never_hides_a_matc
             shortcut = {(m.start(), m.end()) for _t, _l, pattern, word in found._entries if word in plain
                         for m in pattern.finditer(plain)}
             assert shortcut == every
+
+
+def test_word_edges_are_cut_once_per_text_and_again_after_a_matcher_adds_a_word():
+    """The intake's matchers share one text's jieba edges; a short Chinese term added since must change them."""
+    from kb.rules.lexicon import TermMatcher
+    from kb.rules.lexicon import _boundaries
+
+    text = "我们的驴卡啦了"
+    before = _boundaries(text)
+    assert _boundaries(text) is before  # the second matcher to ask does not cut again
+    TermMatcher([("卡啦", "test-word")])
+    after = _boundaries(text)
+    assert 5 in before and 5 not in after  # 卡啦 is now one word: no edge inside it
