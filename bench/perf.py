@@ -70,12 +70,14 @@ def _embedder(name: str):
     return None if name == "none" else name
 
 
-def _queries(count: int) -> list[str]:
+def _queries(count: int, warm: bool = False) -> list[str]:
+    """The first `count` distinct labelled queries, or (`warm`) the ones after them, to warm a process up with."""
     from kb.evaluation import load_queries
 
     found = [q["query"] for f in ("eval_queries.yaml", "holdout_queries.yaml")
              for q in load_queries(ROOT / "tests" / "data" / f)]
-    return list(dict.fromkeys(found))[:count]
+    distinct = list(dict.fromkeys(found))
+    return distinct[count:] if warm else distinct[:count]
 
 
 def _ms(samples: list[float]) -> dict:
@@ -135,7 +137,10 @@ def work_query(library: Path, index: Path, embedder: str, count: int, started: f
     first = time.time() - started
     queries = _queries(count)
     out = {"first_search_s": round(first, 2), "queries": len(queries)}
-    kb.search(queries[0])
+    # A serving worker has shown most articles already (their snippets' analysis and stored fields are kept): warm
+    # up on the queries that are not measured, so the first mode is not the one that pays for it.
+    for q in _queries(count, warm=True) or queries[:1]:
+        kb.search(q)
     for mode in ("keyword", "semantic", "hybrid"):
         _forget_query_vectors(kb)
         out[mode] = _ms(_timed(lambda q, m=mode: kb.search(q, limit=10, mode=m), queries))

@@ -123,7 +123,7 @@ def _boundaries(text: str) -> frozenset[int]:
 _words_added = [0]  # words TermMatchers added to the shared tokenizer: part of _cut_boundaries' key
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)  # the texts of the last few questions: a question's matchers ask one after another
 def _cut_boundaries(text: str, _words: int) -> frozenset[int]:
     bounds = {0, len(text)}
     for _word, start, end in _tokenizer().tokenize(text, mode="search"):
