@@ -98,7 +98,7 @@ def has_onsite(case, value, book) -> bool:
 def onsite_activity_excluded(case, value, book) -> bool:
     """The activity, or the work a failure happened during, is (true) or is not (false) one the onsite service
     excludes (onsite.yaml)."""
-    excluded = {a for row in book.onsite.excludes for a in row.activities}
+    excluded = book.onsite.excluded_activities
     return (case.activity in excluded or case.during in excluded) is bool(value)
 
 

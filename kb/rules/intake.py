@@ -56,6 +56,7 @@ class Intake:
             (a, (row.key, i)) for row in book.catalog.values() for i, p in enumerate(row.platforms) for a in p.product_aliases)
         self.generic = Vocabulary(lex.generic_software)
         self.called_by_code = {p.name for p in lex.cloud_products if p.called_by_code}
+        self.excluded = book.onsite.excluded_activities
         # One-word catalog names long enough to be told from other words with a letter more or less, by length.
         self.known = {normalize(t) for t in self.software.terms() + self.generic.terms.terms()}
         self.spellings: dict[int, list[tuple[str, str]]] = {}
@@ -118,8 +119,7 @@ class Intake:
             # happened during that work, which the exclusion then decides; it is still a reported failure, so it is
             # still routed as troubleshooting (guide §6 precedence, §9). The catalog exception (a catalog tool failing
             # during a migration is that tool's failure, guide §3.2) needs a catalog tool.
-            excluded = {a for row in self.book.onsite.excludes for a in row.activities}
-            case.during = next((a for a in found if a in excluded), None)
+            case.during = next((a for a in found if a in self.excluded), None)
         order = list(self.book.severities)
         severities = {e.id for e in self.severities.found(norm)
                       if e.only_with_activity is None or case.activity in e.only_with_activity}

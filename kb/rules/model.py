@@ -388,6 +388,11 @@ class OnsiteFile(Part):
     excludes_source: Source
     deliverables: Deliverables
 
+    @property
+    def excluded_activities(self) -> frozenset[str]:
+        """The activities of every exclusion: work the onsite service (and so the support scope) leaves out."""
+        return frozenset(a for row in self.excludes for a in row.activities)
+
 
 # ---- calendar.yaml ----
 
