@@ -17,24 +17,20 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.evaluation import load_queries  # noqa: E402
-from kb.evaluation import score_ranking  # noqa: E402
+from kb.evaluation import search_report  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
-from kb.rules.lexicon import is_chinese  # noqa: E402
 from kb.search.registry import DEFAULT_EMBEDDER  # noqa: E402
 
 SETS = ("eval_queries", "holdout_queries")
 METRICS = ("mrr@10", "recall@1", "recall@5")
+GROUPS = {"all": "all", "en": "lang:en", "zh": "lang:zh"}
 
 
-def measure(kb: KnowledgeBase, items: list[dict], mode: str) -> dict[str, str]:
-    rows: dict[str, list[dict]] = {"all": [], "en": [], "zh": []}
-    for item in items:
-        lang = item.get("lang") or ("zh" if is_chinese(item["query"]) else "en")
-        row = score_ranking([h.key for h in kb.search(item["query"], limit=10, mode=mode)], set(item["expected"]))
-        rows["all"].append(row)
-        rows[lang].append(row)
-    return {group: " / ".join(f"{sum(r[m] for r in got) / len(got):.3f}" for m in METRICS)
-            for group, got in rows.items()}
+def measure(kb: KnowledgeBase, items: list[dict], mode: str) -> tuple[int, dict[str, str]]:
+    """How many items were scored, and each group's metrics as "a / b / c"."""
+    report = search_report(kb, items, mode)
+    return report["all"]["n"], {name: " / ".join(f"{report[group][m]:.3f}" for m in METRICS)
+                                for name, group in GROUPS.items()}
 
 
 def main() -> None:
@@ -44,17 +40,16 @@ def main() -> None:
     parser.add_argument("--weights", default="1,1.5,2,3")
     args = parser.parse_args()
     kb = KnowledgeBase(ROOT / "rules", ROOT / "articles", args.index_dir, embedder=args.embedder)
-    sets = {name: [i for i in load_queries(ROOT / "tests" / "data" / f"{name}.yaml") if i.get("expected")]
-            for name in SETS}
+    sets = {name: load_queries(ROOT / "tests" / "data" / f"{name}.yaml") for name in SETS}
     print(f"{kb.embedder.name}; {' / '.join(METRICS)} for all, en, zh")
     runs = [("keyword", None), ("semantic", None)] + [("hybrid", float(w)) for w in args.weights.split(",")]
     for mode, weight in runs:
         if weight is not None:
             kb.embedder.fusion_weight = weight
         for name, items in sets.items():
-            figures = measure(kb, items, mode)
+            n, figures = measure(kb, items, mode)
             label = f"{mode} {weight:g}" if weight is not None else mode
-            print(f"{label:12} {name:16} n={len(items):3}  " + "   ".join(f"{g} {v}" for g, v in figures.items()))
+            print(f"{label:12} {name:16} n={n:3}  " + "   ".join(f"{g} {v}" for g, v in figures.items()))
 
 
 if __name__ == "__main__":

@@ -41,20 +41,22 @@ def _mean(rows: list[dict]) -> dict:
 
 def evaluate(knowledge, items: list[dict]) -> dict:
     """Run every labelled query through each search mode and the assistant; return the report."""
-    per = {run: defaultdict(list) for run in RUNS}
-    searchable = [i for i in items if i.get("expected")]
-    for item in searchable:
-        lang = item.get("lang") or ("zh" if is_chinese(item["query"]) else "en")
-        expected = set(item["expected"])
-        for run in RUNS:
-            mode, bridge = ("hybrid", False) if run == "hybrid-no-bridge" else (run, True)
-            keys = [h.key for h in knowledge.search(item["query"], limit=10, mode=mode, bridge=bridge)]
-            row = score_ranking(keys, expected)
-            for group in ("all", f"lang:{lang}", f"software:{item.get('software') or 'none'}"):
-                per[run][group].append(row)
-    report = {"search": {run: {g: _mean(rows) for g, rows in sorted(groups.items())} for run, groups in per.items()}}
+    report = {"search": {run: search_report(knowledge, items, run) for run in RUNS}}
     report["assistant"] = _assistant(knowledge, items)
     return report
+
+
+def search_report(knowledge, items: list[dict], run: str) -> dict[str, dict]:
+    """The metrics of one run (RUNS) over the items with expected topics: all, by language and by software."""
+    groups = defaultdict(list)
+    mode, bridge = ("hybrid", False) if run == "hybrid-no-bridge" else (run, True)
+    for item in (i for i in items if i.get("expected")):
+        lang = item.get("lang") or ("zh" if is_chinese(item["query"]) else "en")
+        keys = [h.key for h in knowledge.search(item["query"], limit=10, mode=mode, bridge=bridge)]
+        row = score_ranking(keys, set(item["expected"]))
+        for group in ("all", f"lang:{lang}", f"software:{item.get('software') or 'none'}"):
+            groups[group].append(row)
+    return {g: _mean(rows) for g, rows in sorted(groups.items())}
 
 
 def _assistant(knowledge, items) -> dict:
