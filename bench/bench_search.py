@@ -12,18 +12,20 @@ import os
 import platform
 import resource
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
+from bench.perf import forget_query_vectors  # noqa: E402
 from kb.evaluation import load_queries  # noqa: E402
 from kb.knowledge import KnowledgeBase  # noqa: E402
 from kb.search.registry import DEFAULT_EMBEDDER  # noqa: E402
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def timed(fn) -> float:
@@ -59,8 +61,7 @@ def main() -> None:
         print(f"index rebuild (warm)  {timed(kb.build_index) / 1000:7.1f} s  (nothing changed: no re-embedding)")
         kb.search("warm up")
         def search(q, mode):
-            if kb.searcher().query_vector is not None:  # every repeat embeds again, as a new query would
-                kb.searcher().query_vector.cache_clear()
+            forget_query_vectors(kb)  # every repeat embeds again, as a new query would
             kb.search(q, mode=mode)
 
         for mode in ("keyword", "semantic", "hybrid"):

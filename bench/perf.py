@@ -125,7 +125,7 @@ def work_build(library: Path, index: Path, embedder: str) -> dict:
             "articles": len(kb.library.articles), "passages": manifest["passages"]}
 
 
-def _forget_query_vectors(kb) -> None:
+def forget_query_vectors(kb) -> None:
     """Each mode measures queries it has not seen: the searcher keeps the vectors of recent query texts."""
     if kb.searcher().query_vector is not None:
         kb.searcher().query_vector.cache_clear()
@@ -142,13 +142,13 @@ def work_query(library: Path, index: Path, embedder: str, count: int, started: f
     for q in _queries(count, warm=True) or queries[:1]:
         kb.search(q)
     for mode in ("keyword", "semantic", "hybrid"):
-        _forget_query_vectors(kb)
+        forget_query_vectors(kb)
         out[mode] = _ms(_timed(lambda q, m=mode: kb.search(q, limit=10, mode=m), queries))
 
     def ask(q):
         decision = kb.ask(q)
         kb.search(q, limit=3, pinned=kb.explaining(decision))
-    _forget_query_vectors(kb)
+    forget_query_vectors(kb)
     out["ask"] = _ms(_timed(ask, queries))
     out["rss_mb"] = _rss_mb()
     # One article edited: reload the library and rebuild (unchanged passages keep their vectors).
