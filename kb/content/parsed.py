@@ -14,6 +14,7 @@ import logging
 import os
 import pickle
 import tempfile
+from functools import cache
 from importlib.metadata import version
 from pathlib import Path
 
@@ -24,8 +25,10 @@ log = logging.getLogger(__name__)
 FILE = "articles.pickle"
 
 
+@cache
 def _code_key() -> str:
-    """The parser's own source and the Markdown library's version: what an article's parsed form depends on."""
+    """The parser's own source and the Markdown library's version: what an article's parsed form depends on. Read
+    once: the code parsing in this process is the code it imported, even if its files change on disk meanwhile."""
     digest = hashlib.sha256(version("markdown").encode())
     for module in (articles, render):
         digest.update(Path(module.__file__).read_bytes())
