@@ -277,6 +277,24 @@ def test_snippets_mark_the_analysed_terms_in_escaped_text(book):
     assert highlight(analyzer, text, analyzer.terms("nginx")) == ""
 
 
+def test_stems_that_end_other_than_their_word_are_still_found(book):
+    """Only the lines a term may occur in are analysed, found by the stem's letters: Porter writes a last i or e
+    (key → kei, making → make, deploy → deploi) and sensibility → sensibl, which the word does not contain."""
+    analyzer = analyzer_for(glossary_words(book.glossary))
+    text = "Intro line\nHost key verification failed while making the deploy\nsensibility"
+    out = highlight(analyzer, text, analyzer.terms("keys make deploying sensibility"))
+    assert [m for m in re.findall(r'<mark class="hl">(.*?)</mark>', out)] == ["key", "making", "deploy", "sensibility"]
+
+
+def test_a_match_far_into_a_long_text_gets_its_context_from_its_own_lines(book):
+    analyzer = analyzer_for(glossary_words(book.glossary))
+    lines = [f"line {i} " + " ".join(f"filler{i}x{j}" for j in range(12)) for i in range(100)]
+    lines[80] = "before the match sshd refuses to start after it"
+    out = highlight(analyzer, "\n".join(lines), analyzer.terms("sshd"))
+    assert '<mark class="hl">sshd</mark> refuses to start' in out and "before the match" in out
+    assert "filler79x11" in out  # the context reaches back across the line break, as in one walk of the text
+
+
 def test_long_texts_give_short_fragments_joined_by_an_ellipsis(book):
     analyzer = analyzer_for(glossary_words(book.glossary))
     filler = " ".join(f"word{i}" for i in range(200))
