@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 from markupsafe import escape
@@ -19,6 +18,7 @@ from markupsafe import escape
 from kb.rules.lexicon import TermMatcher
 from kb.rules.lexicon import is_chinese
 from kb.rules.lexicon import normalize
+from kb.search.query_vectors import QueryVectors
 from kb.search.snippets import article_snippet
 from kb.search.spelling import Speller
 
@@ -29,9 +29,6 @@ RRF_K = 60
 # places even gibberish near some passage, so the keyword side's vocabulary decides. Measured on the labelled
 # sets (README, Search): no expected hit is lost.
 KNOWN_FLOOR = 1 / 3
-# Query vectors kept per opened build: a query is embedded again for its next page, in the other language, and when
-# `ask` searches the question it decided; the model is most of a semantic search (docs/performance.md).
-QUERY_VECTORS = 1024
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -162,11 +159,11 @@ class Searcher:
         self.library = library
         self.embedder = embedder
         self.bridge = Bridge(glossary)
-        self.known_words = known_words
+        self.speller = Speller(self.keyword, known_words)
         self.no_semantic = _why_no_semantic(opened, embedder)
         self.table = PassageTable(opened.passages, library)
         # public for the benchmarks, which clear it (`.cache_clear()`) so that every mode pays for its embeddings
-        self.query_vector = lru_cache(maxsize=QUERY_VECTORS)(embedder.embed_query) if embedder else None
+        self.query_vectors = QueryVectors(embedder.embed_query) if embedder else None
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
@@ -179,7 +176,7 @@ class Searcher:
         fallback = None
         if "semantic" in modes and self.no_semantic:
             modes, fallback = ("keyword",), self.no_semantic
-        corrected = Speller(self.keyword, self.known_words).suggest(query)
+        corrected = self.speller.suggest(query)
         if corrected:  # customers' typos: search what they meant as well as what they typed
             query = f"{query} {corrected}"
         ranks: dict[str, dict] = {}
@@ -187,10 +184,13 @@ class Searcher:
         unrelated = self.keyword.known_share(query) <= KNOWN_FLOOR
         if unrelated:
             modes = ()
+        embedding, readable = self._embedding_text(query, bridge) if "semantic" in modes else ("", False)
+        if embedding:
+            self.query_vectors.start(embedding)  # embedded while the keyword index is searched
         if "keyword" in modes:
             ranks["keyword"] = self._keyword(query, lang, software, category, snippets)
         if "semantic" in modes:
-            ranks["semantic"] = self._semantic(query, qlang, lang, software, category, snippets, bridge)
+            ranks["semantic"] = self._semantic(embedding, readable, lang, software, category, snippets)
         fused: dict[str, float] = {}
         weights = {"keyword": 1.0, "semantic": self.embedder.fusion_weight if self.embedder else 0.0}
         for mode_, ranking in ranks.items():
@@ -210,16 +210,19 @@ class Searcher:
             snippets.setdefault((hit.key, hit.lang), hit.terms)
         return ranking
 
-    def _semantic(self, query, qlang, lang, software, category, snippets, bridge) -> dict[str, int]:
+    def _embedding_text(self, query: str, bridge: bool) -> tuple[str, bool]:
+        """What is embedded for `query` ("" when nothing: no passages, or no glossary rendering), and whether the
+        model reads the query itself (else its rendering is compared with English passages only)."""
         if len(self.ix.passages) == 0:
-            return {}
-        text, foreign_ok = query, self.embedder.covers(query)
-        if not foreign_ok and bridge:
-            text = self.bridge.render(query)
+            return "", False
+        readable = self.embedder.covers(query)
+        return (query if readable or not bridge else self.bridge.render(query)), readable
+
+    def _semantic(self, text, readable, lang, software, category, snippets) -> dict[str, int]:
         if not text:
             return {}
-        scores = np.asarray(self.ix.vectors @ self.query_vector(text))
-        keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, foreign_ok, software, category)
+        scores = np.asarray(self.ix.vectors @ self.query_vectors.vector(text))
+        keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, readable, software, category)
         for key, lang_, row in quoted:  # the best section in each language, shown when keyword search has no snippet
             snippets.setdefault((key, "passage", lang_), row.get("quote", row["text"]))
         return {key: rank for rank, key in enumerate(keys, start=1)}

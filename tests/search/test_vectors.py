@@ -89,7 +89,8 @@ def test_the_array_ranking_is_the_walk_it_replaced(bag_knowledge):
             expected_snippets: dict = {}
             expected = walk(searcher, query, software, category, expected_snippets)
             snippets: dict = {}
-            got = searcher._semantic(query, "en", None, software, category, snippets, True)
+            text, readable = searcher._embedding_text(query, bridge=True)
+            got = searcher._semantic(text, readable, None, software, category, snippets)
             assert got == expected, (query, software, category)
             assert snippets == expected_snippets, (query, software, category)
             compared += bool(expected)
