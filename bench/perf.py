@@ -146,6 +146,7 @@ def work_query(library: Path, index: Path, embedder: str, count: int, started: f
         out[mode] = _ms(_timed(lambda q, m=mode: kb.search(q, limit=10, mode=m), queries))
 
     def ask(q):
+        kb.prefetch(q)  # as kb.service.Service.ask does
         decision = kb.ask(q)
         kb.search(q, limit=3, pinned=kb.explaining(decision))
     forget_query_vectors(kb)

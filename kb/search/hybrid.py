@@ -176,12 +176,9 @@ class Searcher:
         fallback = None
         if "semantic" in modes and self.no_semantic:
             modes, fallback = ("keyword",), self.no_semantic
-        corrected = self.speller.suggest(query)
-        if corrected:  # customers' typos: search what they meant as well as what they typed
-            query = f"{query} {corrected}"
+        query, corrected, unrelated = self._read(query)
         ranks: dict[str, dict] = {}
         snippets: dict = {}
-        unrelated = self.keyword.known_share(query) <= KNOWN_FLOOR
         if unrelated:
             modes = ()
         embedding, readable = self._embedding_text(query, bridge) if "semantic" in modes else ("", False)
@@ -202,6 +199,25 @@ class Searcher:
         fused.update({key: fused.get(key, 0.0) + 1.0 for key in pinned})
         hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in found[:limit]]  # snippets: those shown
         return Results(hits, corrected, modes, fallback, total=len(found), unrelated=unrelated)
+
+    def prefetch(self, query: str, bridge: bool = True) -> None:
+        """Start embedding `query` as a search of it by meaning will, and return at once: what a caller does before
+        that search (`ask` reads the question for the rules) then takes no time of its own."""
+        query = query.strip()
+        if not query or self.no_semantic:
+            return
+        query, _corrected, unrelated = self._read(query)
+        embedding, _readable = ("", False) if unrelated else self._embedding_text(query, bridge)
+        if embedding:
+            self.query_vectors.start(embedding)
+
+    def _read(self, query: str) -> tuple[str, str | None, bool]:
+        """The query searched (customers' typos: what they meant as well as what they typed), its correction, and
+        whether it is unrelated to the library (the relevance floor)."""
+        corrected = self.speller.suggest(query)
+        if corrected:
+            query = f"{query} {corrected}"
+        return query, corrected, self.keyword.known_share(query) <= KNOWN_FLOOR
 
     def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
         ranking: dict[str, int] = {}
