@@ -21,6 +21,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
 from kb.search.analysis import Analyzer
 
@@ -37,8 +38,7 @@ LINE_CACHE = 16_384  # analysed lines kept (an article's body has a few dozen)
 TEXT_CACHE = 512  # texts whose line starts and lower-cased copy are kept
 
 
-@dataclass
-class _Span:
+class _Span(NamedTuple):  # a tuple: a snippet walks hundreds of them
     text: str
     start: int
     end: int
@@ -158,11 +158,10 @@ def _merge(tokens: Iterable[_Span]) -> Iterator[_Span]:
             yield t
             continue
         if token is None:
-            token = _Span(t.text, t.start, t.end, True)  # a copy: a merge extends it
+            token = t
         elif t.start <= token.end:
             if t.end > token.end:
-                token.text += t.text[token.end - t.end:]
-                token.end = t.end
+                token = _Span(token.text + t.text[token.end - t.end:], token.start, t.end, True)
         else:
             yield token
             token = None
@@ -197,7 +196,7 @@ def _fragments(tokens: Iterable[_Span]) -> Iterator[_Fragment]:
                 else:
                     first = start
                     countdown += SURROUND
-            matches.append(t)  # _merge yields each span once and changes none after
+            matches.append(t)
         if countdown >= 0:
             length += end - start
             countdown -= end - start
