@@ -240,7 +240,7 @@ class Searcher:
         scores = np.asarray(self.ix.vectors @ self.query_vectors.vector(text))
         keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, readable, software, category)
         for key, lang_, row in quoted:  # the best section in each language, shown when keyword search has no snippet
-            snippets.setdefault((key, "passage", lang_), row.get("quote", row["text"]))
+            snippets.setdefault((key, "passage", lang_), quote(self.library.articles.get(row["id"]), row["passage"]))
         return {key: rank for rank, key in enumerate(keys, start=1)}
 
     def _hit(self, key: str, score: float, lang: str, snippets) -> Hit:
@@ -253,6 +253,16 @@ class Searcher:
 
     def close(self) -> None:
         self.ix.close()
+
+
+def quote(article, passage: int) -> str | None:
+    """What a hit shows of its article's `passage` (kb.search.index.passages): the summary for the head, else the
+    section's text; None when the article or the section is gone since the build."""
+    if article is None:
+        return None
+    if passage == 0:
+        return article.summary
+    return article.sections[passage - 1].text if passage <= len(article.sections) else None
 
 
 def _why_no_semantic(opened, embedder) -> str | None:

@@ -111,10 +111,10 @@ def _write_build(tmp: Path, library, index_dir: Path, analyzer: Analyzer, keywor
             else:
                 todo.append(a.id)
                 block = embedder.embed_passages(texts)
-            quotes = [a.summary] + [s.text for s in a.sections]  # what a snippet shows of each passage
-            for i, text in enumerate(texts):
-                rows.append({"id": a.id, "passage": i, "digest": a.digest, "text": text, "quote": quotes[i],
-                             "foreign": not embedder.covers(text)})
+            # No text: a serving process holds every row, and what a hit quotes of a passage is its article's
+            # (kb.search.hybrid.quote); the texts were most of a large library's memory.
+            rows.extend({"id": a.id, "passage": i, "digest": a.digest, "foreign": not embedder.covers(text)}
+                        for i, text in enumerate(texts))
             vectors.append(block)
     matrix = np.vstack(vectors) if vectors else np.zeros((0, 1), dtype=np.float32)
     np.save(tmp / "vectors.npy", np.ascontiguousarray(matrix, dtype=np.float32))

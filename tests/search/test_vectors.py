@@ -73,7 +73,7 @@ def walk(searcher, query, software, category, snippets):
         key = article.translation_key
         best.setdefault(key, float(scores[i]))
         if row["passage"] > 0:
-            snippets.setdefault((key, "passage", article.lang), row.get("quote", row["text"]))
+            snippets.setdefault((key, "passage", article.lang), article.sections[row["passage"] - 1].text)
     return {key: rank for rank, key in enumerate(best, start=1)}
 
 
@@ -160,3 +160,16 @@ def test_a_prefetched_query_is_embedded_once_for_its_search_and_an_unrelated_one
     searcher.prefetch("asdkjh qwpoe zzkq")  # below the relevance floor: its search will not embed it either
     hits = searcher.search("sshd fails to start")
     assert embedded == ["sshd fails to start"] and hits
+
+
+def test_a_build_keeps_no_passage_text_and_a_hit_quotes_its_article(bag_knowledge):
+    """Every serving process holds all passage rows: their texts were most of a large library's memory. What a hit
+    shows of a passage is read from its article: the summary for the head, else the section."""
+    from kb.search.hybrid import quote
+
+    searcher = bag_knowledge.searcher()
+    assert {tuple(sorted(row)) for row in searcher.ix.passages} == {("digest", "foreign", "id", "passage")}
+    article = next(a for a in bag_knowledge.library.articles.values() if a.sections)
+    assert quote(article, 0) == article.summary
+    assert quote(article, 1) == article.sections[0].text
+    assert quote(article, len(article.sections) + 1) is None and quote(None, 1) is None
