@@ -70,6 +70,7 @@ class Intake:
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
         self.port = TermMatcher(((t, True) for t in lex.port_issue_terms), negations)
         self.not_port = TermMatcher(((t, True) for t in lex.not_port_terms), negations)
+        self.port_blocked = TermMatcher(((t, True) for t in lex.port_blocked_terms), negations)
         self.topics = TermMatcher(_flat(lex.topics, "id"))
         self.questions = Vocabulary(lex.service_questions)
         self.modes = TermMatcher(_flat(lex.onsite_modes, "id"))
@@ -126,7 +127,7 @@ class Intake:
         case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
-        case.port_issue = bool(self.port.find(norm)) and not self.not_port.find(norm)
+        case.port_issue = bool(self.port_blocked.find(norm)) or bool(self.port.find(norm)) and not self.not_port.find(norm)
         questions = self.questions.found(norm)
         case.asks = [q.id for q in questions]
         case.named_modes = self.modes.labels(norm)
