@@ -173,8 +173,11 @@ class Intake:
         for other in others:
             # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla; the
             # more specific row goes first ("scp through lshell: /usr/bin/ssh: Permission denied" is not about sshd).
-            if other.variant_of in keys and other.variant_of not in named_products:
-                keys.remove(other.variant_of)
+            # Another SSH server serves SFTP and SCP as well: the rows more specific than its row are its too
+            # (Dropbear's or koko's sftp is not the native SFTP).
+            variant = other.variant_of
+            if variant and variant not in named_products:
+                keys = [k for k in keys if k != variant and variant not in self.book.catalog[k].overrides]
         case.mentions = [o.name for o in others] + cloud + clients + keys[1:]
         if keys:
             case.software, case.software_status = keys[0], "catalog"
