@@ -70,6 +70,7 @@ class Intake:
         self.fault_levels = TermMatcher(_flat(lex.fault_levels, "level"), negations)
         self.port = TermMatcher(((t, True) for t in lex.port_issue_terms), negations)
         self.not_port = TermMatcher(((t, True) for t in lex.not_port_terms), negations)
+        self.port_blocked = TermMatcher(((t, True) for t in lex.port_blocked_terms), negations)
         self.topics = TermMatcher(_flat(lex.topics, "id"))
         self.questions = Vocabulary(lex.service_questions)
         self.modes = TermMatcher(_flat(lex.onsite_modes, "id"))
@@ -126,7 +127,7 @@ class Intake:
         case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
-        case.port_issue = bool(self.port.find(norm)) and not self.not_port.find(norm)
+        case.port_issue = bool(self.port_blocked.find(norm)) or bool(self.port.find(norm)) and not self.not_port.find(norm)
         questions = self.questions.found(norm)
         case.asks = [q.id for q in questions]
         case.named_modes = self.modes.labels(norm)
@@ -172,8 +173,11 @@ class Intake:
         for other in others:
             # "proftpd 被动模式" is about another FTP server, but "FileZilla Server vs IIS FTP" is still FileZilla; the
             # more specific row goes first ("scp through lshell: /usr/bin/ssh: Permission denied" is not about sshd).
-            if other.variant_of in keys and other.variant_of not in named_products:
-                keys.remove(other.variant_of)
+            # Another SSH server serves SFTP and SCP as well: the rows more specific than its row are its too
+            # (Dropbear's or koko's sftp is not the native SFTP).
+            variant = other.variant_of
+            if variant and variant not in named_products:
+                keys = [k for k in keys if k != variant and variant not in self.book.catalog[k].overrides]
         case.mentions = [o.name for o in others] + cloud + clients + keys[1:]
         if keys:
             case.software, case.software_status = keys[0], "catalog"

@@ -626,6 +626,7 @@ class Lexicon(Part):
     fault_levels: list[LexFaultLevel] = []
     port_issue_terms: list[Term] = []
     not_port_terms: list[Term] = []  # evidence that the connection got through: authentication, start-up, permissions
+    port_blocked_terms: list[Term] = []  # a port blocks however far the connection got: FTP data ports, firewall off works
     topics: list[Topic] = []
     service_questions: list[ServiceQuestion] = []
     onsite_modes: list[Labelled] = []

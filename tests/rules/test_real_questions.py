@@ -17,10 +17,11 @@ REAL = sorted((DATA / "real").glob("*.yaml"))
 # A little under the measured tune figures (README, Evaluation): a drop below them is a regression to look at.
 # Round 3 added 84 unseen questions (49 of them to the tuning split), which the floor now includes; round 4's rules
 # raised the figures, and its 73 new questions (47 to tune, not yet tuned on) brought them to scope 0.859, S4 0.859,
-# out recall 0.840, software 0.868, unknown 0.015, channels 0.996 (en 0.855, zh 0.862).
-FLOOR = {"split:tune:scope": 0.85, "split:tune:scope_s4": 0.85, "split:tune:out_recall": 0.83,
-         "split:tune:software": 0.86, "split:tune:unknown": 0.02, "split:tune:failure_channels": 0.99,
-         "split:tune:lang:en:scope": 0.845, "split:tune:lang:zh:scope": 0.855}
+# out recall 0.840, software 0.868, unknown 0.015, channels 0.996 (en 0.855, zh 0.862); round 5 (issue 11) took them to
+# scope 0.893, S4 0.911, out recall 0.883, software 0.883, unknown 0.003, channels 1.000 (en 0.883, zh 0.901).
+FLOOR = {"split:tune:scope": 0.885, "split:tune:scope_s4": 0.90, "split:tune:out_recall": 0.875,
+         "split:tune:software": 0.875, "split:tune:unknown": 0.01, "split:tune:failure_channels": 0.99,
+         "split:tune:lang:en:scope": 0.875, "split:tune:lang:zh:scope": 0.895}
 
 
 @pytest.fixture(scope="module")
