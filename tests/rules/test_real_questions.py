@@ -18,10 +18,12 @@ REAL = sorted((DATA / "real").glob("*.yaml"))
 # Round 3 added 84 unseen questions (49 of them to the tuning split), which the floor now includes; round 4's rules
 # raised the figures, and its 73 new questions (47 to tune, not yet tuned on) brought them to scope 0.859, S4 0.859,
 # out recall 0.840, software 0.868, unknown 0.015, channels 0.996 (en 0.855, zh 0.862); round 5 (issue 11) took them to
-# scope 0.893, S4 0.911, out recall 0.883, software 0.883, unknown 0.003, channels 1.000 (en 0.883, zh 0.901).
-FLOOR = {"split:tune:scope": 0.885, "split:tune:scope_s4": 0.90, "split:tune:out_recall": 0.875,
-         "split:tune:software": 0.875, "split:tune:unknown": 0.01, "split:tune:failure_channels": 0.99,
-         "split:tune:lang:en:scope": 0.875, "split:tune:lang:zh:scope": 0.895}
+# scope 0.893, S4 0.911, out recall 0.883, software 0.883, unknown 0.003, channels 1.000 (en 0.883, zh 0.901). Then 95
+# fresh questions (en_fresh3, zh_fresh3; 54 to tune, not yet tuned on) brought the tune split to scope 0.868, S4 0.889,
+# out recall 0.854, software 0.882, unknown 0.008, channels 0.986 (en 0.835, zh 0.897).
+FLOOR = {"split:tune:scope": 0.86, "split:tune:scope_s4": 0.88, "split:tune:out_recall": 0.845,
+         "split:tune:software": 0.875, "split:tune:unknown": 0.012, "split:tune:failure_channels": 0.98,
+         "split:tune:lang:en:scope": 0.83, "split:tune:lang:zh:scope": 0.89}
 
 
 @pytest.fixture(scope="module")
