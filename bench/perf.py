@@ -127,8 +127,8 @@ def work_build(library: Path, index: Path, embedder: str) -> dict:
 
 def forget_query_vectors(kb) -> None:
     """Each mode measures queries it has not seen: the searcher keeps the vectors of recent query texts."""
-    if kb.searcher().query_vectors is not None:
-        kb.searcher().query_vectors.cache_clear()
+    if kb.searcher().query_vector is not None:
+        kb.searcher().query_vector.cache_clear()
 
 
 def work_query(library: Path, index: Path, embedder: str, count: int, started: float) -> dict:
@@ -146,7 +146,6 @@ def work_query(library: Path, index: Path, embedder: str, count: int, started: f
         out[mode] = _ms(_timed(lambda q, m=mode: kb.search(q, limit=10, mode=m), queries))
 
     def ask(q):
-        kb.prefetch(q)  # as kb.service.Service.ask does
         decision = kb.ask(q)
         kb.search(q, limit=3, pinned=kb.explaining(decision))
     forget_query_vectors(kb)

@@ -171,14 +171,6 @@ class KnowledgeBase:
         return self.searcher().search(query, lang=lang, software=software, category=category, limit=limit,
                                       mode=mode, bridge=bridge, pinned=pinned)
 
-    def prefetch(self, query: str) -> None:
-        """Start embedding a query that will be searched after other work (kb.search.hybrid.Searcher.prefetch); a
-        no-op without an index."""
-        try:
-            self.searcher().prefetch(query)
-        except NotReady:
-            pass
-
     def explaining(self, decision: Decision) -> list[str]:
         """Topic keys the rules link to an out-of-scope decision: no fix exists, the scope article is the answer."""
         return [key for key in decision.articles if self.library.by_key(key)] if decision.scope == "out" else []

@@ -82,12 +82,10 @@ class Service:
         kb = self.knowledge
         if request.follow_up and request.conversation:
             request = self._continued(request)
-        searched = request.question[:MAX_QUERY]
-        kb.prefetch(searched)  # its embedding, while the rules decide
         decision = self._decide(kb, request)
         note = None
         try:
-            hits = kb.search(searched, lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
+            hits = kb.search(request.question[:MAX_QUERY], lang=lang, limit=SUGGESTIONS, pinned=kb.explaining(decision))
         except NotReady:
             hits, note = Results(), "no_index"
         conversation = request.conversation or new_conversation()

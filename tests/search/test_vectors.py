@@ -89,8 +89,7 @@ def test_the_array_ranking_is_the_walk_it_replaced(bag_knowledge):
             expected_snippets: dict = {}
             expected = walk(searcher, query, software, category, expected_snippets)
             snippets: dict = {}
-            text, readable = searcher._embedding_text(query, bridge=True)
-            got = searcher._semantic(text, readable, None, software, category, snippets)
+            got = searcher._semantic(query, "en", None, software, category, snippets, True)
             assert got == expected, (query, software, category)
             assert snippets == expected_snippets, (query, software, category)
             compared += bool(expected)
@@ -146,20 +145,6 @@ def test_the_fusion_weight_decides_which_ranking_leads_a_hybrid_search(bag_knowl
     for weight, leader in ((100.0, "semantic"), (0.01, "keyword")):
         monkeypatch.setattr(bag_knowledge.embedder, "fusion_weight", weight)
         assert [top(q, "hybrid") for q in split] == [top(q, leader) for q in split], weight
-
-
-def test_a_prefetched_query_is_embedded_once_for_its_search_and_an_unrelated_one_not_at_all(bag_knowledge,
-                                                                                         monkeypatch):
-    """`ask` starts the question's embedding before the rules read it (kb.service.Service.ask)."""
-    searcher = bag_knowledge.searcher()
-    embedded = []
-    embed = searcher.query_vectors._embed
-    monkeypatch.setattr(searcher.query_vectors, "_embed", lambda text: embedded.append(text) or embed(text))
-    searcher.query_vectors.cache_clear()
-    searcher.prefetch("  sshd fails to start ")
-    searcher.prefetch("asdkjh qwpoe zzkq")  # below the relevance floor: its search will not embed it either
-    hits = searcher.search("sshd fails to start")
-    assert embedded == ["sshd fails to start"] and hits
 
 
 def test_a_build_keeps_no_passage_text_and_a_hit_quotes_its_article(bag_knowledge):
