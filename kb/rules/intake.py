@@ -127,7 +127,7 @@ class Intake:
         case.severity = min(severities, key=order.index) if severities else None
         levels = self.fault_levels.labels(norm)
         case.fault_level = min(levels) if levels else None
-        case.port_issue = bool(self.port_blocked.find(norm)) or bool(self.port.find(norm)) and not self.not_port.find(norm)
+        case.port_issue = bool(self.port_blocked.find(norm)) or (bool(self.port.find(norm)) and not self.not_port.find(norm))
         questions = self.questions.found(norm)
         case.asks = [q.id for q in questions]
         case.named_modes = self.modes.labels(norm)

@@ -19,6 +19,7 @@ from markupsafe import escape
 from kb.rules.lexicon import TermMatcher
 from kb.rules.lexicon import is_chinese
 from kb.rules.lexicon import normalize
+from kb.search.index import quote
 from kb.search.snippets import article_snippet
 from kb.search.spelling import Speller
 
@@ -234,16 +235,6 @@ class Searcher:
 
     def close(self) -> None:
         self.ix.close()
-
-
-def quote(article, passage: int) -> str | None:
-    """What a hit shows of its article's `passage` (kb.search.index.passages): the summary for the head, else the
-    section's text; None when the article or the section is gone since the build."""
-    if article is None:
-        return None
-    if passage == 0:
-        return article.summary
-    return article.sections[passage - 1].text if passage <= len(article.sections) else None
 
 
 def _why_no_semantic(opened, embedder) -> str | None:

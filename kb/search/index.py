@@ -44,6 +44,16 @@ def passages(article) -> list[str]:
     return [head] + [f"{article.title}. {s.heading}. {s.text}"[:1500] for s in article.sections]
 
 
+def quote(article, passage: int) -> str | None:
+    """What a hit shows of its article's `passage` (numbered as `passages` numbers them): the summary for the head,
+    else the section's text; None when the article or the section is gone since the build."""
+    if article is None:
+        return None
+    if passage == 0:
+        return article.summary
+    return article.sections[passage - 1].text if passage <= len(article.sections) else None
+
+
 def read_manifest(build: Path) -> dict | None:
     try:
         manifest = json.loads((build / MANIFEST).read_text())
@@ -112,7 +122,7 @@ def _write_build(tmp: Path, library, index_dir: Path, analyzer: Analyzer, keywor
                 todo.append(a.id)
                 block = embedder.embed_passages(texts)
             # No text: a serving process holds every row, and what a hit quotes of a passage is its article's
-            # (kb.search.hybrid.quote); the texts were most of a large library's memory.
+            # (`quote`); the texts were most of a large library's memory.
             rows.extend({"id": a.id, "passage": i, "digest": a.digest, "foreign": not embedder.covers(text)}
                         for i, text in enumerate(texts))
             vectors.append(block)

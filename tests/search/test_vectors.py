@@ -150,7 +150,7 @@ def test_the_fusion_weight_decides_which_ranking_leads_a_hybrid_search(bag_knowl
 def test_a_build_keeps_no_passage_text_and_a_hit_quotes_its_article(bag_knowledge):
     """Every serving process holds all passage rows: their texts were most of a large library's memory. What a hit
     shows of a passage is read from its article: the summary for the head, else the section."""
-    from kb.search.hybrid import quote
+    from kb.search.index import quote
 
     searcher = bag_knowledge.searcher()
     assert {tuple(sorted(row)) for row in searcher.ix.passages} == {("digest", "foreign", "id", "passage")}
